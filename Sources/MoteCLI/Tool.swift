@@ -1,0 +1,69 @@
+import MoteIR
+
+/// Where a command writes: injected so tests can run commands in-process and read what they print.
+public struct Console {
+    public var out: (String) -> Void
+    public var err: (String) -> Void
+
+    public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+        self.out = out
+        self.err = err
+    }
+}
+
+/// Exit codes, the contract scripts rely on.
+public enum ExitCode: Int32 {
+    case ok = 0
+    case inputError = 1
+    case usage = 2
+    case budgetOrMismatch = 3
+}
+
+/// The `mote` command line.
+public enum Tool {
+    static let usage = """
+    usage: mote <command> [options]
+
+    commands:
+      inspect MODEL.onnx [--json]                        inputs, outputs, every node with shapes, parameters, MACs
+      run MODEL.onnx --input X.npy [--input …] --output Y.npy [--output …] [--json]
+                                                         run the float reference interpreter on a batch
+    exit codes: 0 ok, 1 input or model error, 2 usage error
+    """
+
+    /// Runs one command; returns the process exit code.
+    public static func main(_ arguments: [String], console: Console) -> ExitCode {
+        guard let command = arguments.first else {
+            console.err(usage)
+            return .usage
+        }
+        let rest = Array(arguments.dropFirst())
+        do {
+            switch command {
+            case "inspect": try InspectCommand.run(rest, console: console)
+            case "run": try RunCommand.run(rest, console: console)
+            case "help", "--help", "-h":
+                console.out(usage)
+            default:
+                throw UsageError("unknown command '\(Diagnostic.printable(command))'")
+            }
+            return .ok
+        } catch let e as UsageError {
+            console.err("mote: \(e.description)\n\n\(usage)")
+            return .usage
+        } catch let d as Diagnostic {
+            console.err("error: \(d.description)")
+            return .inputError
+        } catch let list as DiagnosticList {
+            let n = list.diagnostics.count
+            console.err((n > 1 ? ["error: \(n) problems:"] : []) + list.diagnostics.map { "error: \($0.description)" } |> { $0.joined(separator: "\n") })
+            return .inputError
+        } catch {
+            console.err("error: \(error)")
+            return .inputError
+        }
+    }
+}
+
+infix operator |>: AdditionPrecedence
+func |> <A, B>(a: A, f: (A) -> B) -> B { f(a) }
