@@ -8,6 +8,8 @@ import XCTest
 /// ONNX's own operator tests (exported from the `onnx` wheel by toolchain/onnx_node_tests/export_cases.py):
 /// every float32 case of a supported op must match within 1e-4 relative (plus 1e-6 absolute, for values at
 /// zero), or be listed in Tests/Fixtures/onnx-node-known-gaps.txt with the reason, which the README repeats.
+/// Integer inputs (shapes, axes, pads) and one-element float inputs after the first (Pad's value, Clip's
+/// bounds) are bound as constants; every other input is fed at run time.
 final class ONNXConformanceTests: XCTestCase {
     static let relativeTolerance: Float = 1e-4
     static let absoluteTolerance: Float = 1e-6
@@ -98,6 +100,10 @@ final class ONNXConformanceTests: XCTestCase {
                 for (i, input) in inputs.enumerated() {
                     let array = try NPY.decode(TestPaths.read(dataDir.appendingPathComponent("input_\(i).npy")))
                     switch array.dtype {
+                    case .float32 where i > 0 && array.count == 1:
+                        // Scalar parameters (Pad's constant_value, Clip's bounds) are compile-time values
+                        // for a microcontroller model.
+                        constants[input.name] = TensorData(floats: array.asFloats(), shape: array.shape)
                     case .float32:
                         feeds.append(FloatTensor(shape: array.shape, data: array.asFloats()))
                     case .int64, .int32:

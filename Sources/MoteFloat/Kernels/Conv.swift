@@ -34,12 +34,27 @@ struct ConvGeometry: Sendable {
 /// How the columns of the convolution matrix (K = C/group · kernel taps rows, one column per output position)
 /// are produced for the GEMM.
 enum ConvLowering: Sendable {
-    /// 1×1 kernel, stride 1, no padding: the input itself is the K×N matrix, packed directly.
-    case pointwise
+    /// Stride 1 (1-D/2-D) or 1×1 unpadded (any rank): no im2col. B row (c, tap) is a contiguous slice of the
+    /// input plane, zero-padded into a scratch plane when there are pads, read in place by the indirect GEMM.
+    case shifted(ShiftedConv)
     /// 1-D and 2-D: im2col written straight into packed B panels.
     case im2col2D(ConvGeometry)
     /// Any spatial rank: generic im2col over a table of kernel offsets.
     case im2colND(ConvND)
+}
+
+/// A stride-1 convolution computed over the flattened padded plane: output position (oh, ow) is column
+/// oh·wp + ow, and B row (c, kh, kw) starts at c·hp·wp + kh·dh·wp + kw·dw. Columns with ow ≥ output width
+/// wrap into the next row: they are computed and dropped when the result is compacted.
+struct ShiftedConv: Sendable {
+    var h: Int, w: Int             // input plane (1-D: h = 1; 1×1 of any rank: h = 1, w = all spatial)
+    var hp: Int, wp: Int           // padded plane
+    var padTop: Int, padLeft: Int
+    var oh: Int, ow: Int
+    var rowOffsets: [Int]          // k entries
+    var needsPadding: Bool { hp != h || wp != w }
+    /// Columns computed: up to the last output position.
+    var columns: Int { (oh - 1) * wp + ow }
 }
 
 /// Generic N-D im2col description.
@@ -87,7 +102,17 @@ struct ConvKernel: NodeKernel {
             depthwise = nil
         }
         if a.kernel.allSatisfy({ $0 == 1 }) && a.strides.allSatisfy({ $0 == 1 }) && a.pads.allSatisfy({ $0 == 0 }) {
-            lowering = .pointwise
+            let plane = Shape.count(Array(x[2...]))
+            lowering = .shifted(ShiftedConv(h: 1, w: plane, hp: 1, wp: plane, padTop: 0, padLeft: 0, oh: 1, ow: plane,
+                                            rowOffsets: (0..<cg).map { $0 * plane }))
+        } else if a.strides.allSatisfy({ $0 == 1 }), let g = ConvGeometry(attrs: a, input: x, output: y, channels: cg) {
+            let hp = g.h + g.padTop + g.padBottom, wp = g.w + g.padLeft + g.padRight
+            var offsets: [Int] = []
+            for c in 0..<cg {
+                for i in 0..<g.kh { for j in 0..<g.kw { offsets.append(c * hp * wp + i * g.dh * wp + j * g.dw) } }
+            }
+            lowering = .shifted(ShiftedConv(h: g.h, w: g.w, hp: hp, wp: wp, padTop: g.padTop, padLeft: g.padLeft,
+                                            oh: g.oh, ow: g.ow, rowOffsets: offsets))
         } else if let geometry = ConvGeometry(attrs: a, input: x, output: y, channels: cg) {
             lowering = .im2col2D(geometry)
         } else {
@@ -136,6 +161,10 @@ struct ConvKernel: NodeKernel {
             weights = UnsafePointer(buf)
         }
         let n = outSpatial, inSpatial = self.inSpatial
+        if case .shifted(let sc) = lowering {
+            runShifted(sc, x: x, weights: weights, aSize: aSize, bias: bias, y: y, ws: ws)
+            return
+        }
         for b in 0..<batch {
             for g in 0..<group {
                 let yg = y + (b * outChannels + g * mg) * n
@@ -145,8 +174,8 @@ struct ConvKernel: NodeKernel {
                 let xg = x + (b * inChannels + g * cg) * inSpatial
                 let packB: (Int, Int, UnsafeMutablePointer<Float>) -> Void
                 switch lowering {
-                case .pointwise:
-                    packB = { j0, nc, dst in GEMM.packB(k: k, n: nc, src: xg + j0, rs: inSpatial, cs: 1, dst: dst) }
+                case .shifted:
+                    return
                 case .im2col2D(let geometry):
                     packB = { j0, nc, dst in im2colPanels2D(xg, geometry, j0, nc, dst) }
                 case .im2colND(let nd):
@@ -154,6 +183,50 @@ struct ConvKernel: NodeKernel {
                 }
                 GEMM.run(m: mg, n: n, k: k, a: weights + g * aSize, packedB: nil, packB: packB,
                          c: yg, ldc: n, accumulate: bias != nil, ws: ws)
+            }
+        }
+    }
+
+    /// Stride-1 convolution through the indirect GEMM (see `ShiftedConv`), per image and group.
+    func runShifted(_ sc: ShiftedConv, x: UnsafePointer<Float>, weights: UnsafePointer<Float>, aSize: Int,
+                    bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, ws: Workspace) {
+        let mg = outChannels / group, cg = inChannels / group
+        let plane = sc.h * sc.w, paddedPlane = sc.hp * sc.wp
+        let columns = sc.columns, outPlane = sc.oh * sc.ow
+        let compact = sc.wp != sc.ow
+        let padded: UnsafeMutablePointer<Float>? = sc.needsPadding ? ws.floats(2, cg * paddedPlane) : nil
+        // Zero once: the borders are never written, the interior is overwritten for every image and group.
+        padded?.initialize(repeating: 0, count: cg * paddedPlane)
+        let wide: UnsafeMutablePointer<Float>? = compact ? ws.floats(3, mg * columns) : nil
+        sc.rowOffsets.withUnsafeBufferPointer { offsets in
+            guard let offsets = offsets.baseAddress else { return }
+            for b in 0..<batch {
+                for g in 0..<group {
+                    var src = x + (b * inChannels + g * cg) * plane
+                    if let padded {
+                        for c in 0..<cg {
+                            for r in 0..<sc.h {
+                                (padded + c * paddedPlane + (r + sc.padTop) * sc.wp + sc.padLeft)
+                                    .update(from: src + c * plane + r * sc.w, count: sc.w)
+                            }
+                        }
+                        src = UnsafePointer(padded)
+                    }
+                    let yg = y + (b * outChannels + g * mg) * outPlane
+                    let target = wide ?? yg
+                    if let bias {
+                        for r in 0..<mg { (target + r * columns).initialize(repeating: bias[g * mg + r], count: columns) }
+                    }
+                    GEMM.runIndirect(m: mg, n: columns, k: k, a: weights + g * aSize, b: src, rowOffsets: offsets,
+                                     c: target, ldc: columns, accumulate: bias != nil, ws: ws)
+                    if let wide {
+                        for r in 0..<mg {
+                            for i in 0..<sc.oh {
+                                (yg + r * outPlane + i * sc.ow).update(from: wide + r * columns + i * sc.wp, count: sc.ow)
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -260,7 +333,7 @@ func im2colPanels2D(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ j0: Int, _ n
                                 let lo = min(max(-iw0, 0), len)
                                 let hi = max(min(g.w - iw0, len), lo)
                                 for t in 0..<lo { d[t] = 0 }
-                                for t in lo..<hi { d[t] = srcRow[iw0 + t] }
+                                copyFloats(srcRow + (iw0 + lo), d + lo, hi - lo)
                                 for t in hi..<len { d[t] = 0 }
                             } else {
                                 var iw = iw0
@@ -317,5 +390,19 @@ func im2colPanelsND(_ x: UnsafePointer<Float>, _ nd: ConvND, _ j0: Int, _ nc: In
         }
         panel += k * nr
         jb += nr
+    }
+}
+
+/// Copies `n` floats, eight at a time.
+@inline(__always)
+func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    var t = 0
+    while t + 8 <= n {
+        store8(load8(src + t), dst + t)
+        t += 8
+    }
+    while t < n {
+        dst[t] = src[t]
+        t += 1
     }
 }

@@ -125,13 +125,7 @@ struct ActivationKernel: NodeKernel {
         let x = inputs[0], n = count
         switch activation {
         case .relu:
-            var i = 0
-            let zero = SIMD8<Float>()
-            while i + 8 <= n {
-                store8(pointwiseMax(load8(x + i), zero), y + i)
-                i += 8
-            }
-            while i < n { y[i] = x[i] > 0 ? x[i] : 0; i += 1 }
+            for i in 0..<n { let v = x[i]; y[i] = v > 0 ? v : 0 }
         case .leakyRelu(let alpha):
             for i in 0..<n { let v = x[i]; y[i] = v < 0 ? alpha * v : v }
         case .sigmoid:

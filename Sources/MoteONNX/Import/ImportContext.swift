@@ -45,13 +45,15 @@ struct ImportContext {
         return data
     }
 
-    /// Integer values of a constant input (shapes, axes, pads), range-checked.
-    func constantInts(_ node: ONNXNode, _ i: Int, _ what: String) throws -> [Int] {
+    /// Integer values of a constant input (shapes, axes, pads), range-checked. With `clamping`, values beyond
+    /// ±2^40 are clamped instead (Slice bounds use INT64_MIN/MAX to mean "to the end").
+    func constantInts(_ node: ONNXNode, _ i: Int, _ what: String, clamping: Bool = false) throws -> [Int] {
         let data = try constantInput(node, i, what)
         guard !data.isFloat || data.dtype == .float32 && data.floats.allSatisfy({ $0 == $0.rounded() }) else {
             throw node.failure("\(what) must hold integers")
         }
         return try data.ints.map { v in
+            if clamping { return Int(min(max(v, -(1 << 40)), 1 << 40)) }
             guard let i = Int(exactly: v), abs(i) <= 1 << 40 else { throw node.failure("\(what) has out-of-range value \(v)") }
             return i
         }

@@ -13,10 +13,10 @@ enum SliceImporter: OpImporter {
             }
             (starts, ends, axesGiven, stepsGiven) = (s, e, try node.ints("axes"), nil)
         } else {
-            starts = try ctx.constantInts(node, 1, "starts")
-            ends = try ctx.constantInts(node, 2, "ends")
+            starts = try ctx.constantInts(node, 1, "starts", clamping: true)
+            ends = try ctx.constantInts(node, 2, "ends", clamping: true)
             axesGiven = ctx.hasInput(node, 3) ? try ctx.constantInts(node, 3, "axes") : nil
-            stepsGiven = ctx.hasInput(node, 4) ? try ctx.constantInts(node, 4, "steps") : nil
+            stepsGiven = ctx.hasInput(node, 4) ? try ctx.constantInts(node, 4, "steps", clamping: true) : nil
         }
         let axes = try Reshaping.axes(node, axesGiven ?? Array(0..<starts.count), rank: rank)
         let steps = stepsGiven ?? [Int](repeating: 1, count: starts.count)
