@@ -26,9 +26,14 @@ public enum Tool {
 
     commands:
       inspect MODEL.onnx [--json]                        inputs, outputs, every node with shapes, parameters, MACs
-      run MODEL.onnx --input X.npy [--input …] --output Y.npy [--output …] [--json]
+      run MODEL.onnx --input X.npy [--input …] --output Y.npy [--output …]
                                                          run the float reference interpreter on a batch
-    exit codes: 0 ok, 1 input or model error, 2 usage error
+      compile MODEL.onnx --calibration CAL.npy -o DIR [--name NAME] [--calibrate minmax|percentile|mse]
+              [--no-bias-correction] [--json]            calibrate, quantize to int8, emit C99 into DIR
+      verify DIR --input X.npy [--labels L.npy] [--output Q.npy] [--json]
+                                                         build the C with gcc (strict, sanitizers), compare every
+                                                         output byte with the Swift integer interpreter
+    exit codes: 0 ok, 1 input or model error, 2 usage error, 3 verification mismatch
     """
 
     /// Runs one command; returns the process exit code.
@@ -42,6 +47,8 @@ public enum Tool {
             switch command {
             case "inspect": try InspectCommand.run(rest, console: console)
             case "run": try RunCommand.run(rest, console: console)
+            case "compile": try CompileCommand.run(rest, console: console)
+            case "verify": return try VerifyCommand.run(rest, console: console)
             case "help", "--help", "-h":
                 console.out(usage)
             default:

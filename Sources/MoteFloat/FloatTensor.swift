@@ -1,3 +1,4 @@
+import Foundation
 import MoteIR
 
 /// A dense, row-major float32 tensor: the values the float interpreter reads and produces.
@@ -73,6 +74,25 @@ final class Workspace {
 
     deinit {
         for s in slots { s?.pointer.deallocate() }
+    }
+}
+
+/// Workspaces kept between runs, so scratch memory is allocated once rather than per run. Runs may happen on
+/// several threads at once: each takes its own workspace.
+final class WorkspacePool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [Workspace] = []
+
+    func take() -> Workspace {
+        lock.lock()
+        defer { lock.unlock() }
+        return idle.popLast() ?? Workspace()
+    }
+
+    func give(_ ws: Workspace) {
+        lock.lock()
+        defer { lock.unlock() }
+        if idle.count < 4 { idle.append(ws) }
     }
 }
 

@@ -17,6 +17,7 @@ public struct FloatInterpreter: Sendable {
     private let constants: [FloatBuffer?]
     /// Values whose last reader is node i (excluding graph outputs and constants), dropped after it runs.
     private let releases: [[Int]]
+    private let workspaces = WorkspacePool()
 
     public init(graph: Graph) throws {
         try graph.verify()
@@ -63,7 +64,8 @@ public struct FloatInterpreter: Sendable {
     public func run(_ inputs: [FloatTensor], observe: ((ValueID, FloatTensor) -> Void)? = nil) throws -> [FloatTensor] {
         try checkInputs(inputs)
         var store = constants
-        let ws = Workspace()
+        let ws = workspaces.take()
+        defer { workspaces.give(ws) }
         for (t, id) in graph.inputs.enumerated() {
             store[id.index] = FloatBuffer(inputs[t].data)
             observe?(id, inputs[t])

@@ -2,7 +2,8 @@ import MoteFloat
 import MoteIR
 import XCTest
 
-/// Direct nested-loop convolution in Double (ONNX semantics, any spatial rank).
+/// Direct nested-loop convolution in Double (ONNX semantics, any spatial rank): every output position, input
+/// channel of its group and kernel tap, with the bounds test on every tap.
 func referenceConv(x: FloatTensor, w: FloatTensor, bias: [Float]?, _ a: ConvAttributes) -> (shape: [Int], data: [Double]) {
     let s = a.spatialRank
     let n = x.shape[0], c = x.shape[1], m = w.shape[0]
@@ -13,6 +14,8 @@ func referenceConv(x: FloatTensor, w: FloatTensor, bias: [Float]?, _ a: ConvAttr
         outSpatial.append((inSpatial[d] + a.pads[d] + a.pads[d + s] - a.dilations[d] * (a.kernel[d] - 1) - 1) / a.strides[d] + 1)
     }
     let outPositions = allIndices(outSpatial), taps = allIndices(a.kernel)
+    let inPlane = Shape.count(inSpatial), taps1 = taps.count
+    let xs = x.data.map(Double.init), ws = w.data.map(Double.init)
     var out: [Double] = []
     for b in 0..<n {
         for oc in 0..<m {
@@ -20,18 +23,16 @@ func referenceConv(x: FloatTensor, w: FloatTensor, bias: [Float]?, _ a: ConvAttr
             for o in outPositions {
                 var sum = Double(bias?[oc] ?? 0)
                 for ic in 0..<cg {
-                    for t in taps {
-                        var pos: [Int] = []
+                    let xBase = (b * c + g * cg + ic) * inPlane, wBase = (oc * cg + ic) * taps1
+                    for (ti, t) in taps.enumerated() {
+                        var flat = 0
                         var inside = true
                         for d in 0..<s {
                             let p = o[d] * a.strides[d] - a.pads[d] + t[d] * a.dilations[d]
-                            if p < 0 || p >= inSpatial[d] { inside = false }
-                            pos.append(p)
+                            if p < 0 || p >= inSpatial[d] { inside = false; break }
+                            flat = flat * inSpatial[d] + p
                         }
-                        if !inside { continue }
-                        let xv = x.data[ravel([b, g * cg + ic] + pos, x.shape)]
-                        let wv = w.data[ravel([oc, ic] + t, w.shape)]
-                        sum += Double(xv) * Double(wv)
+                        if inside { sum += xs[xBase + flat] * ws[wBase + ti] }
                     }
                 }
                 out.append(sum)
@@ -118,12 +119,35 @@ final class ConvTests: XCTestCase {
         try check(c: 4, m: 4, spatial: [9, 11], conv2D([3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 4), bias: true, constantWeights: true, rng: &rng)
         try check(c: 4, m: 4, spatial: [9, 11], conv2D([3, 2], strides: [1, 3], pads: [0, 1, 2, 0], group: 4), bias: true, constantWeights: true, rng: &rng)
         try check(c: 3, m: 3, spatial: [8, 9], conv2D([5, 3], dilations: [1, 3], pads: [0, 2, 3, 1], group: 3), bias: true, constantWeights: true, rng: &rng)
+        // Strided rows with unit column stride, unit rows with stride-2 columns, and MobileNet's stride-2 3×3.
+        try check(c: 3, m: 3, spatial: [10, 21], conv2D([3, 3], strides: [2, 1], pads: [1, 1, 1, 1], group: 3), bias: true, constantWeights: true, rng: &rng)
+        try check(c: 3, m: 3, spatial: [7, 37], conv2D([2, 3], strides: [1, 2], dilations: [2, 1], pads: [0, 1, 1, 0], group: 3), bias: false, constantWeights: true, rng: &rng)
+        try check(c: 4, m: 4, spatial: [24, 24], conv2D([3, 3], strides: [2, 2], pads: [0, 0, 1, 1], group: 4), bias: true, constantWeights: true, rng: &rng)
         try check(c: 6, m: 6, spatial: [17], ConvAttributes(kernel: [3], strides: [1], dilations: [1], pads: [1, 2], group: 6),
                   bias: true, constantWeights: true, rng: &rng)
         try check(c: 6, m: 6, spatial: [17], ConvAttributes(kernel: [4], strides: [2], dilations: [2], pads: [0, 3], group: 6),
                   bias: false, constantWeights: true, rng: &rng)
         // Depthwise with a channel multiplier goes through the grouped GEMM.
         try check(c: 4, m: 8, spatial: [6, 6], conv2D([3, 3], pads: [1, 1, 1, 1], group: 4), bias: true, constantWeights: true, rng: &rng)
+    }
+
+    /// Depthwise "same" convolutions read neighbouring planes through masks: an infinity just outside a window
+    /// must not turn that output into NaN (0 · inf), and must reach the outputs whose windows do contain it.
+    func testDepthwiseIgnoresNonFiniteValuesOutsideWindows() throws {
+        var rng = SeededRNG(seed: 6)
+        for (pads, dil) in [([1, 1, 1, 1], 1), ([2, 0, 0, 2], 1), ([2, 2, 2, 2], 2)] {
+            var x = rng.tensor([2, 3, 4, 5])
+            for plane in 0..<6 {
+                x.data[plane * 20] = .infinity            // first element of every plane
+                x.data[plane * 20 + 19] = -.infinity      // last element
+            }
+            let w = FloatTensor(shape: [3, 1, 3, 3], data: rng.floats(27, 0.5...1))
+            let a = conv2D([3, 3], dilations: [dil, dil], pads: pads, group: 3)
+            let y = try runSingle(.conv(a), [Operand(x), Operand(w, constant: true)])
+            let ref = referenceConv(x: x, w: w, bias: nil, a)
+            assertClose(y, ref.shape, ref.data, "pads \(pads) dilation \(dil)")
+            XCTAssertTrue(y.data.contains { $0.isFinite } && y.data.contains { $0.isInfinite })
+        }
     }
 
     func testConv3D() throws {

@@ -92,9 +92,10 @@ enum GEMM {
         }
     }
 
-    /// C[m×n] (row stride ldc) = A·B, plus the previous C when `accumulate` (callers fold any alpha into A). `a` is A packed over its whole
-    /// k. B comes either prepacked over all n (`packedB`) or from `packB(j0, nc, dst)`, which must write the
-    /// panels of columns [j0, j0+nc) (nc a multiple of nr unless it reaches n) to `dst`, using `ws` slot 0.
+    /// C[m×n] (row stride ldc) = A·B, plus the previous C when `accumulate` (callers fold any alpha into A).
+    /// `a` is A packed over its whole k. B comes either prepacked over all n (`packedB`) or from
+    /// `packB(j0, nc, dst)`, which must write the panels of columns [j0, j0+nc) (nc a multiple of nr unless it
+    /// reaches n) to `dst`, a block in `ws` slot 0.
     static func run(m: Int, n: Int, k: Int, a: UnsafePointer<Float>,
                     packedB: UnsafePointer<Float>?,
                     packB: ((Int, Int, UnsafeMutablePointer<Float>) -> Void)?,

@@ -92,14 +92,22 @@ struct PoolKernel: NodeKernel {
                         var m = lowest
                         for i in i0..<i1 {
                             let line = src + (rs + i * dh) * w + cs
-                            for j in j0..<j1 { m = max(m, line[j * dw]) }
+                            if dw == 1 {
+                                m = max(m, maxFloats(line + j0, j1 - j0))
+                            } else {
+                                for j in j0..<j1 { m = max(m, line[j * dw]) }
+                            }
                         }
                         dst[c] = m
                     } else {
                         var sum: Float = 0
                         for i in i0..<i1 {
                             let line = src + (rs + i * dh) * w + cs
-                            for j in j0..<j1 { sum += line[j * dw] }
+                            if dw == 1 {
+                                sum += sumFloats(line + j0, j1 - j0)
+                            } else {
+                                for j in j0..<j1 { sum += line[j * dw] }
+                            }
                         }
                         dst[c] = sum * reciprocal[r * ow + c]
                     }
@@ -178,7 +186,28 @@ struct GlobalPoolKernel: NodeKernel {
     }
 }
 
+/// Largest of `count` floats (−greatestFiniteMagnitude for none); NaN is skipped, as `Swift.max` does.
+@inline(__always)
+func maxFloats(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+    var m = -Float.greatestFiniteMagnitude
+    if count >= 8 {
+        var acc = SIMD8<Float>(repeating: m)
+        var i = 0
+        while i + 8 <= count {
+            let v = load8(p + i)
+            acc.replace(with: v, where: v .> acc)
+            i += 8
+        }
+        m = acc.max()
+        while i < count { m = max(m, p[i]); i += 1 }
+    } else {
+        for i in 0..<count { m = max(m, p[i]) }
+    }
+    return m
+}
+
 /// Sum of `count` floats with eight SIMD lanes (pairwise-ish, more accurate than one running sum).
+@inline(__always)
 func sumFloats(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
     var acc = SIMD8<Float>()
     var i = 0

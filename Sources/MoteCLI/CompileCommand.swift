@@ -1,0 +1,121 @@
+import Foundation
+import MoteCodegen
+import MoteFloat
+import MoteIR
+import MoteQuant
+
+/// `mote compile MODEL.onnx --calibration CAL.npy -o DIR [--name NAME] [--calibrate minmax|percentile|mse]
+/// [--no-bias-correction] [--json]`.
+enum CompileCommand {
+    struct Summary: Codable {
+        var name: String
+        var directory: String
+        var files: [String]
+        var layers: Int
+        var macs: Int
+        var weightsBytes: Int
+        var arenaBytes: Int
+        var calibrationSamples: Int
+        var calibrate: String
+    }
+
+    static func run(_ args: [String], console: Console) throws {
+        let parsed = try Arguments(args, valueOptions: ["--calibration", "-o", "--name", "--calibrate", "--weights"],
+                                   flagOptions: ["--json", "--no-bias-correction"])
+        let path = try parsed.onePositional("MODEL.onnx")
+        let calibrationPath = try parsed.required("--calibration")
+        let dir = try parsed.required("-o")
+        let name = try parsed.single("--name") ?? "model"
+        guard CIdentifier.isValid(name) else {
+            throw UsageError("--name must be a C identifier ([A-Za-z_][A-Za-z0-9_]*, at most 32 characters), got '\(Diagnostic.printable(name))'")
+        }
+        let methodName = try parsed.single("--calibrate") ?? QuantizeOptions().rangeMethod.rawValue
+        guard let method = RangeMethod(rawValue: methodName) else {
+            throw UsageError("--calibrate must be one of \(RangeMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let weights = try parsed.single("--weights"), weights != "int8" {
+            throw UsageError("--weights \(Diagnostic.printable(weights)) is not available yet (int8 only)")
+        }
+        let options = QuantizeOptions(rangeMethod: method, biasCorrection: !parsed.flags.contains("--no-bias-correction"))
+
+        let modelBytes = try Files.read(path)
+        let (_, graph) = try ModelLoading.load(path)
+        guard graph.inputs.count == 1 else {
+            throw Diagnostic(file: path, "the model has \(graph.inputs.count) inputs; `compile` supports single-input models")
+        }
+        let inputShape = graph.type(of: graph.inputs[0]).shape
+        let calibration = try NPYFiles.readFloats(calibrationPath, expecting: inputShape, name: graph[graph.inputs[0]].name)
+        let samples = Batches.split(calibration, sampleShape: inputShape).map { [$0] }
+
+        let program: QModel
+        do {
+            program = try QuantizationPipeline.quantize(graph, calibration: samples, options: options)
+        } catch let d as Diagnostic {
+            throw d.inFile(path)
+        } catch let list as DiagnosticList {
+            throw DiagnosticList(list.diagnostics.map { $0.inFile(path) })
+        }
+        let hash = SHA256.hex(modelBytes)
+        let emitted = try Codegen.emit(program, options: CodegenOptions(name: name, toolVersion: MoteVersion.string, modelHash: hash))
+        let metadata = CompileMetadata(toolVersion: MoteVersion.string, name: name, modelSha256: hash,
+                                       sourceModel: CompiledModel.sourceModelFile, weights: "int8",
+                                       calibration: .init(method: method.rawValue, samples: samples.count,
+                                                          biasCorrection: options.biasCorrection))
+        var files: [(path: String, bytes: [UInt8])] = emitted.map { ($0.path, Array($0.contents.utf8)) }
+        files.append((CompiledModel.sourceModelFile, modelBytes))
+        files.append((CompiledModel.programFile, try CompiledModel.encode(program)))
+        files.append((CompiledModel.metadataFile, try CompiledModel.encode(metadata)))
+        try OutputDirectory.write(files, to: dir)
+
+        let summary = Summary(name: name, directory: dir, files: files.map(\.path).sorted(), layers: program.layers.count,
+                              macs: program.layers.reduce(0) { $0 + $1.op.macs },
+                              weightsBytes: program.layers.reduce(0) { $0 + $1.op.parameterBytes },
+                              arenaBytes: Codegen.arenaPlan(program).size, calibrationSamples: samples.count,
+                              calibrate: method.rawValue)
+        if parsed.flags.contains("--json") {
+            console.out(try JSON.encode(summary))
+        } else {
+            console.out("compiled \(Diagnostic.printable(path)) → \(Diagnostic.printable(dir))/\(name).c: \(summary.layers) layers, \(summary.macs) MACs, \(summary.weightsBytes) bytes of weights and tables, \(summary.arenaBytes)-byte arena (calibrated on \(samples.count) samples, \(method.rawValue))")
+        }
+    }
+}
+
+/// Splitting a batch along axis 0 into samples of the model's input shape.
+enum Batches {
+    static func split(_ t: FloatTensor, sampleShape: [Int]) -> [FloatTensor] {
+        let per = Shape.count(sampleShape)
+        guard per > 0 else { return [] }
+        return (0..<(t.data.count / per)).map { FloatTensor(shape: sampleShape, data: Array(t.data[($0 * per)..<(($0 + 1) * per)])) }
+    }
+}
+
+/// Names that become C identifiers.
+enum CIdentifier {
+    static func isValid(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, s.unicodeScalars.count <= 32 else { return false }
+        func letter(_ c: Unicode.Scalar) -> Bool { (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_" }
+        return letter(first) && s.unicodeScalars.allSatisfy { letter($0) || ($0 >= "0" && $0 <= "9") }
+    }
+}
+
+extension QOp {
+    /// Multiply-accumulates of the layer.
+    var macs: Int {
+        switch self {
+        case .conv(let c): return c.macs
+        case .dense(let d): return d.macs
+        default: return 0
+        }
+    }
+
+    /// Bytes of constant data the layer keeps in flash (weights, biases, multipliers, tables).
+    var parameterBytes: Int {
+        switch self {
+        case .conv(let c): return c.weights.count + 4 * c.bias.count + 8 * c.requant.count
+        case .dense(let d): return d.weights.count + 4 * d.bias.count + 8 * d.requant.count
+        case .table: return 256
+        case .softmax: return 256 * 4
+        default: return 0
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import MoteIR
+
+/// One layer's share of `<name>.c`: its comment block and constants (file scope) and its lines in `<name>_run`.
+struct EmittedLayer {
+    var definitions: String
+    var call: String
+    /// `mote_<op>.c`, or nil for a layer that needs no kernel (reshape).
+    var kernel: String?
+    /// Bytes of `static const` arrays (weights, biases, requant, tables): flash, not counting parameter blocks.
+    var constantBytes: Int
+    var macs: Int
+}
+
+/// Writes one layer. The model is validated: indices are in range and every count fits the kernels' `int32_t`.
+struct LayerEmitter {
+    let model: QModel
+    let plan: ArenaPlan
+    let prefix: String
+    let index: Int
+    /// The layer's unique identifier fragment: its symbols are `<prefix>_<id>_<suffix>`. The suffixes
+    /// (`weights`, `bias`, `multiplier`, `shift`, `table`, `exp`, `parts`, `params`) are chosen so that none ends
+    /// with another, which keeps the symbols of different layers apart.
+    let id: String
+
+    var layer: QLayer { model.layers[index] }
+    func symbol(_ suffix: String) -> String { "\(prefix)_\(id)_\(suffix)" }
+
+    func error(_ message: String) -> Diagnostic { Diagnostic(node: layer.name, op: layer.op.name, message) }
+
+    /// A count, dimension or offset as `int32_t` text; validation bounds them far below 2^31.
+    func i32(_ value: Int) throws -> String {
+        guard let v = Int32(exactly: value) else { throw error("value \(value) does not fit in int32_t") }
+        return CText.int32(v)
+    }
+
+    /// `arena + 64`: where tensor `t` lives.
+    func at(_ t: Int) -> String { "arena + \(plan.offsets[t])" }
+
+    func emit() throws -> EmittedLayer {
+        var body = ""          // constants and the parameter block
+        var call = ""
+        var kernel: String? = nil
+        var constants = 0
+        var macs = 0
+        var details: [String] = []
+        let op = layer.op
+        let tag = "\(index): \(op.name) \(CText.quoted(layer.name))"
+        func line(_ text: String) { call += "    \(text)\n" }
+
+        switch op {
+        case .conv(let p):
+            kernel = "mote_conv.c"
+            macs = p.macs
+            constants = p.weights.count + 12 * p.outChannels
+            details.append("kernel \(p.kernelHeight)x\(p.kernelWidth), stride \(p.strideHeight)x\(p.strideWidth), dilation \(p.dilationHeight)x\(p.dilationWidth), pad top \(p.padTop) left \(p.padLeft), groups \(p.groups)")
+            details.append("MACs \(p.macs); weights \(p.weights.count) bytes, bias \(4 * p.bias.count) bytes, requant \(8 * p.requant.count) bytes")
+            body += array("int8_t", symbol("weights"), p.weights.map { String($0) })
+            body += array("int32_t", symbol("bias"), p.bias.map(CText.int32))
+            body += array("int32_t", symbol("multiplier"), p.requant.map { CText.int32($0.multiplier) })
+            body += array("int32_t", symbol("shift"), p.requant.map { CText.int32($0.shift) })
+            body += params("mote_conv_params", [
+                ("batch", try i32(p.batch)),
+                ("in_channels", try i32(p.inChannels)), ("in_height", try i32(p.inHeight)), ("in_width", try i32(p.inWidth)),
+                ("out_channels", try i32(p.outChannels)), ("out_height", try i32(p.outHeight)), ("out_width", try i32(p.outWidth)),
+                ("kernel_height", try i32(p.kernelHeight)), ("kernel_width", try i32(p.kernelWidth)),
+                ("stride_height", try i32(p.strideHeight)), ("stride_width", try i32(p.strideWidth)),
+                ("dilation_height", try i32(p.dilationHeight)), ("dilation_width", try i32(p.dilationWidth)),
+                ("pad_top", try i32(p.padTop)), ("pad_left", try i32(p.padLeft)),
+                ("groups", try i32(p.groups)),
+                ("weights", symbol("weights")), ("bias", symbol("bias")),
+                ("multiplier", symbol("multiplier")), ("shift", symbol("shift")),
+                ("input_offset", CText.int32(p.inputOffset)), ("output_zero_point", CText.int32(p.outputZeroPoint)),
+                ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
+            ])
+            line("mote_conv(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+
+        case .dense(let p):
+            kernel = "mote_dense.c"
+            macs = p.macs
+            constants = p.weights.count + 12 * p.outFeatures
+            details.append("MACs \(p.macs); weights \(p.weights.count) bytes, bias \(4 * p.bias.count) bytes, requant \(8 * p.requant.count) bytes")
+            body += array("int8_t", symbol("weights"), p.weights.map { String($0) })
+            body += array("int32_t", symbol("bias"), p.bias.map(CText.int32))
+            body += array("int32_t", symbol("multiplier"), p.requant.map { CText.int32($0.multiplier) })
+            body += array("int32_t", symbol("shift"), p.requant.map { CText.int32($0.shift) })
+            body += params("mote_dense_params", [
+                ("rows", try i32(p.rows)), ("in_features", try i32(p.inFeatures)), ("out_features", try i32(p.outFeatures)),
+                ("weights", symbol("weights")), ("bias", symbol("bias")),
+                ("multiplier", symbol("multiplier")), ("shift", symbol("shift")),
+                ("input_offset", CText.int32(p.inputOffset)), ("output_zero_point", CText.int32(p.outputZeroPoint)),
+                ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
+            ])
+            line("mote_dense(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+
+        case .add(let p):
+            kernel = "mote_add.c"
+            body += params("mote_add_params", [
+                ("broadcast", try broadcast(p.broadcast)),
+                ("subtract", p.subtract ? "1" : "0"),
+                ("left_shift", CText.int32(p.leftShift)),
+                ("input1_offset", CText.int32(p.input1Offset)),
+                ("input1_multiplier", CText.int32(p.input1Multiplier.multiplier)), ("input1_shift", CText.int32(p.input1Multiplier.shift)),
+                ("input2_offset", CText.int32(p.input2Offset)),
+                ("input2_multiplier", CText.int32(p.input2Multiplier.multiplier)), ("input2_shift", CText.int32(p.input2Multiplier.shift)),
+                ("output_multiplier", CText.int32(p.outputMultiplier.multiplier)), ("output_shift", CText.int32(p.outputMultiplier.shift)),
+                ("output_zero_point", CText.int32(p.outputZeroPoint)),
+                ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
+            ])
+            line("mote_add(&\(symbol("params")), \(at(p.input1)), \(at(p.input2)), \(at(p.output)));")
+
+        case .mul(let p):
+            kernel = "mote_mul.c"
+            body += params("mote_mul_params", [
+                ("broadcast", try broadcast(p.broadcast)),
+                ("input1_offset", CText.int32(p.input1Offset)), ("input2_offset", CText.int32(p.input2Offset)),
+                ("multiplier", CText.int32(p.multiplier.multiplier)), ("shift", CText.int32(p.multiplier.shift)),
+                ("output_zero_point", CText.int32(p.outputZeroPoint)),
+                ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
+            ])
+            line("mote_mul(&\(symbol("params")), \(at(p.input1)), \(at(p.input2)), \(at(p.output)));")
+
+        case .pool(let p):
+            kernel = "mote_pool.c"
+            details.append("kernel \(p.kernelHeight)x\(p.kernelWidth), stride \(p.strideHeight)x\(p.strideWidth), dilation \(p.dilationHeight)x\(p.dilationWidth), pad top \(p.padTop) left \(p.padLeft) bottom \(p.padBottom) right \(p.padRight)")
+            body += params("mote_pool_params", [
+                ("kind", p.kind == .max ? "0" : "1"),
+                ("planes", try i32(p.planes)),
+                ("in_height", try i32(p.inHeight)), ("in_width", try i32(p.inWidth)),
+                ("out_height", try i32(p.outHeight)), ("out_width", try i32(p.outWidth)),
+                ("kernel_height", try i32(p.kernelHeight)), ("kernel_width", try i32(p.kernelWidth)),
+                ("stride_height", try i32(p.strideHeight)), ("stride_width", try i32(p.strideWidth)),
+                ("dilation_height", try i32(p.dilationHeight)), ("dilation_width", try i32(p.dilationWidth)),
+                ("pad_top", try i32(p.padTop)), ("pad_left", try i32(p.padLeft)),
+                ("pad_bottom", try i32(p.padBottom)), ("pad_right", try i32(p.padRight)),
+                ("count_include_pad", p.countIncludePad ? "1" : "0"),
+                ("zero_point", CText.int32(p.zeroPoint)),
+                ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
+            ])
+            line("mote_pool(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+
+        case .mean(let p):
+            kernel = "mote_mean.c"
+            body += params("mote_mean_params", [
+                ("outer", try i32(p.outer)), ("reduce", try i32(p.reduce)), ("inner", try i32(p.inner)),
+                ("input_zero_point", CText.int32(p.inputZeroPoint)),
+                ("multiplier", CText.int32(p.multiplier.multiplier)), ("shift", CText.int32(p.multiplier.shift)),
+                ("output_zero_point", CText.int32(p.outputZeroPoint)),
+            ])
+            line("mote_mean(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+
+        case .table(let p):
+            kernel = "mote_table.c"
+            constants = 256
+            details.append("table 256 bytes, indexed by q + 128")
+            body += array("int8_t", symbol("table"), p.table.map { String($0) })
+            line("mote_table(\(symbol("table")), \(try i32(model.tensors[p.input].count)), \(at(p.input)), \(at(p.output)));")
+
+        case .softmax(let p):
+            kernel = "mote_softmax.c"
+            constants = 4 * 256
+            details.append("exp table 1024 bytes; output scale 1/256, zero point -128")
+            body += array("uint32_t", symbol("exp"), p.expTable.map { "\($0)u" })
+            body += params("mote_softmax_params", [
+                ("outer", try i32(p.outer)), ("axis", try i32(p.axis)), ("inner", try i32(p.inner)),
+                ("exp_table", symbol("exp")),
+            ])
+            line("mote_softmax(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+
+        case .concat(let p):
+            kernel = "mote_concat.c"
+            var parts: [String] = []
+            for part in p.parts {
+                let r = part.requant
+                parts.append(initializer([
+                    ("row_size", try i32(part.rowSize)),
+                    ("requantize", r == nil ? "0" : "1"),
+                    ("multiplier", CText.int32(r?.multiplier ?? 0)), ("shift", CText.int32(r?.shift ?? 0)),
+                    ("input_zero_point", CText.int32(part.inputZeroPoint)),
+                ], indent: "    "))
+            }
+            body += "static const mote_concat_part \(symbol("parts"))[\(p.parts.count)] = {\n"
+            body += parts.map { "    \($0),\n" }.joined()
+            body += "};\n"
+            body += params("mote_concat_params", [
+                ("outer", try i32(p.outer)), ("part_count", try i32(p.parts.count)),
+                ("parts", symbol("parts")), ("output_zero_point", CText.int32(p.outputZeroPoint)),
+            ])
+            let pointers = p.parts.map { at($0.input) }.joined(separator: ", ")
+            call += "    {\n"
+            call += "        const int8_t *const inputs[\(p.parts.count)] = {\(pointers)};\n"
+            call += "        mote_concat(&\(symbol("params")), inputs, \(at(p.output)));\n"
+            call += "    }\n"
+
+        case .pad(let p):
+            kernel = "mote_pad.c"
+            body += params("mote_pad_params", [
+                ("rank", try i32(p.inShape.count)),
+                ("in_shape", try list(p.inShape)), ("out_shape", try list(p.outShape)),
+                ("pads_begin", try list(p.padsBegin)),
+                ("value", String(p.value)),
+            ])
+            line("mote_pad(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+
+        case .transpose(let p):
+            kernel = "mote_transpose.c"
+            details.append("perm \(CText.shape(p.perm))")
+            body += params("mote_transpose_params", [
+                ("rank", try i32(p.inShape.count)),
+                ("in_shape", try list(p.inShape)), ("perm", try list(p.perm)),
+            ])
+            line("mote_transpose(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+
+        case .reshape(let input, let output):
+            if plan.offsets[input] == plan.offsets[output] {
+                details.append("in place: the output shares the input's bytes")
+                return EmittedLayer(definitions: comment(details: details), call: "    /* \(tag): in place, nothing to do */\n",
+                                    kernel: nil, constantBytes: 0, macs: 0)
+            } else {
+                line("memcpy(\(at(output)), \(at(input)), \(try i32(model.tensors[output].count)));")
+            }
+        }
+
+        var text = comment(details: details)
+        text += body
+        return EmittedLayer(definitions: text, call: "    /* \(tag) */\n" + call, kernel: kernel,
+                            constantBytes: constants, macs: macs)
+    }
+
+    // MARK: Pieces
+
+    /// The comment block above the layer's constants: name, ops, tensors with quantization and arena offsets.
+    func comment(details: [String]) -> String {
+        var lines = ["Layer \(index): \(CText.quoted(layer.name))"]
+        let sources = layer.sourceOps.map { CText.comment($0, limit: 40) }.joined(separator: ", ")
+        lines.append("  op: \(layer.op.name)" + (sources.isEmpty ? "" : " (from \(sources))"))
+        for (k, t) in layer.op.inputs.enumerated() {
+            let role = layer.op.inputs.count == 1 ? "input" : "input\(k + 1)"
+            lines.append("  \(role): \(tensor(t))")
+        }
+        lines.append("  output: \(tensor(layer.op.output))")
+        lines += details.map { "  " + $0 }
+        return "/*\n" + lines.map { " * " + $0 + "\n" }.joined() + " */\n"
+    }
+
+    func tensor(_ t: Int) -> String {
+        let x = model.tensors[t]
+        return "t\(t) \(CText.quoted(x.name)) \(CText.shape(x.shape)), scale \(CText.floatText(x.quant.scale)), zero point \(x.quant.zeroPoint), arena offset \(plan.offsets[t])"
+    }
+
+    func array(_ type: String, _ name: String, _ values: [String]) -> String {
+        "static const \(type) \(name)[\(values.count)] = {\n" + CText.initializerBody(values) + "\n};\n"
+    }
+
+    /// `static const <type> <prefix>_<id>_params = { .field = value, ... };`, fields in the header's order.
+    func params(_ type: String, _ fields: [(String, String)]) -> String {
+        "static const \(type) \(symbol("params")) = " + initializer(fields, indent: "") + ";\n"
+    }
+
+    /// A designated initializer, one field per line: robust against reordering of the header's fields, and a
+    /// test checks that every field of the header is set.
+    func initializer(_ fields: [(String, String)], indent: String) -> String {
+        var out = "{\n"
+        for (name, value) in fields { out += "\(indent)    .\(name) = \(value),\n" }
+        return out + indent + "}"
+    }
+
+    /// `{1, 2, 3}` for a rank-limited array field (C99 has no empty initializer: rank 0 gives `{0}`).
+    func list(_ values: [Int]) throws -> String {
+        values.isEmpty ? "{0}" : "{" + (try values.map { try i32($0) }).joined(separator: ", ") + "}"
+    }
+
+    func broadcast(_ b: QBroadcast) throws -> String {
+        initializer([
+            ("rank", try i32(b.shape.count)),
+            ("shape", try list(b.shape)),
+            ("strides1", try list(b.strides1)),
+            ("strides2", try list(b.strides2)),
+        ], indent: "    ")
+    }
+}

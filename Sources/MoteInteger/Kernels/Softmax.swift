@@ -1,0 +1,51 @@
+import MoteIR
+
+/// Softmax along the middle axis of [outer, axis, inner] with a per-layer exponential table, output scale 1/256
+/// and zero point −128 (TFLite's fixed int8 softmax output encoding). C twin: `mote_softmax.c`.
+///
+/// For each (outer, inner) column: max over the axis; e = expTable[max − x] (≈ exp(−s·d)·2^16, so e[0] is
+/// 65536); sum = Σ e in uint32; out = clamp((e·256 + sum/2) / sum − 128, −128, 127), the division in uint64 —
+/// e/sum·256 rounded half up. Validation keeps every entry ≤ 65536 and the axis ≤ 65535, so the sum fits in
+/// 32 bits, and entry 0 ≥ 1, so the sum (which includes the max's own entry) is never 0.
+enum SoftmaxKernel {
+    static let maxAxis = 65535
+    static let maxEntry: UInt32 = 65536
+
+    static func validate(_ p: QSoftmax, _ check: LayerCheck) throws {
+        try check.positive(p.outer, "outer")
+        try check.positive(p.inner, "inner")
+        try check.require(p.axis >= 1 && p.axis <= maxAxis, "axis size is \(p.axis), expected 1...\(maxAxis)")
+        let count = try check.product([p.outer, p.axis, p.inner], "input")
+        try check.tensor(p.input, count: count, "input")
+        try check.tensor(p.output, count: count, "output")
+        try check.array(p.expTable.count, 256, "expTable")
+        try check.require(p.expTable[0] >= 1, "expTable[0] is 0: a softmax sum could be 0")
+        if let i = p.expTable.firstIndex(where: { $0 > maxEntry }) {
+            throw check.error("expTable[\(i)] is \(p.expTable[i]), expected at most \(maxEntry)")
+        }
+    }
+
+    static func run(_ p: QSoftmax, _ input: [Int8]) -> [Int8] {
+        var output = [Int8](repeating: 0, count: input.count)
+        input.withUnsafeBufferPointer { x in
+        p.expTable.withUnsafeBufferPointer { table in
+            for o in 0..<p.outer {
+                for i in 0..<p.inner {
+                    let base = o * p.axis * p.inner + i
+                    var maxValue: Int32 = -128
+                    for a in 0..<p.axis { maxValue = max(maxValue, Int32(x[base + a * p.inner])) }
+                    var sum: UInt32 = 0
+                    for a in 0..<p.axis { sum = sum &+ table[Int(maxValue - Int32(x[base + a * p.inner]))] }
+                    let half = UInt64(sum / 2), divisor = UInt64(sum)
+                    for a in 0..<p.axis {
+                        let e = UInt64(table[Int(maxValue - Int32(x[base + a * p.inner]))])
+                        let q = Int64((e * 256 + half) / divisor) - 128  // ≤ 2^24: fits
+                        output[base + a * p.inner] = Int8(min(max(q, -128), 127))
+                    }
+                }
+            }
+        }
+        }
+        return output
+    }
+}

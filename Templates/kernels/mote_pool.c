@@ -1,0 +1,109 @@
+/* mote_pool.c - int8 max and average pooling over `planes` planes of in_height x in_width (1-D: height 1),
+ * with dilation, asymmetric (ceil-mode) pads and count_include_pad.
+ *
+ * Mirrors TFLite Micro's reference MaxPool / AveragePool (reference/integer_ops/pooling.h) and the Swift
+ * golden model (Sources/MoteInteger/Kernels/Pool.swift).
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only:
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
+ *                          parameter block, which Mote validates against the tensor shapes.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+/* The taps k in [*lo, *hi) of a window starting at `origin` whose positions origin + k * dilation lie in
+ * [0, size). Same as mote_conv's helper and Swift's tapRange. */
+static void mote_pool_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size,
+                                int32_t *lo, int32_t *hi)
+{
+    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
+    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
+    if (end > kernel) {
+        end = kernel;
+    }
+    if (end < first) {
+        end = first;
+    }
+    *lo = first;
+    *hi = end;
+}
+
+/* How many taps of a window starting at `origin` the average's divisor counts along one axis: those inside
+ * the input, or with count_include_pad those inside the padded extent [-pad_begin, size + pad_end). Taps
+ * beyond the padded extent (ceil mode) never count. */
+static int32_t mote_pool_counted(const mote_pool_params *p, int32_t origin, int32_t dilation, int32_t kernel,
+                                 int32_t size, int32_t pad_begin, int32_t pad_end)
+{
+    int32_t lo, hi;
+    if (p->count_include_pad) {
+        mote_pool_tap_range(origin + pad_begin, dilation, kernel, size + pad_begin + pad_end, &lo, &hi);
+    } else {
+        mote_pool_tap_range(origin, dilation, kernel, size, &lo, &hi);
+    }
+    return hi - lo;
+}
+
+/* Max (kind 0): the largest tap inside the input, starting from -128 (TFLite's lowest()), then clamped.
+ * Average (kind 1): the sum of the taps inside the input, plus zero_point for each counted pad tap, divided
+ * by the counted taps rounding half away from zero (mote_rounded_div), then clamped. Input and output share
+ * their quantization, so no requantization. Mote bounds the kernel area by 2^20: |sum| < 2^28. */
+void mote_pool(const mote_pool_params *p, const int8_t *input, int8_t *output)
+{
+    int8_t *out = output;
+    int32_t plane, oy, ox, ky, kx;
+
+    for (plane = 0; plane < p->planes; ++plane) {
+        const int8_t *x = input + plane * p->in_height * p->in_width;
+        for (oy = 0; oy < p->out_height; ++oy) {
+            const int32_t iy0 = oy * p->stride_height - p->pad_top;
+            const int32_t rows_counted = mote_pool_counted(p, iy0, p->dilation_height, p->kernel_height,
+                                                           p->in_height, p->pad_top, p->pad_bottom);
+            int32_t ky_lo, ky_hi;
+            mote_pool_tap_range(iy0, p->dilation_height, p->kernel_height, p->in_height, &ky_lo, &ky_hi);
+            for (ox = 0; ox < p->out_width; ++ox) {
+                const int32_t ix0 = ox * p->stride_width - p->pad_left;
+                int32_t kx_lo, kx_hi;
+                int32_t value;
+                mote_pool_tap_range(ix0, p->dilation_width, p->kernel_width, p->in_width, &kx_lo, &kx_hi);
+                if (p->kind == 0) {
+                    value = -128;
+                    for (ky = ky_lo; ky < ky_hi; ++ky) {
+                        /* Indices, not pointers: only row + kx * dilation is known to be inside the plane. */
+                        const int32_t row = (iy0 + ky * p->dilation_height) * p->in_width + ix0;
+                        for (kx = kx_lo; kx < kx_hi; ++kx) {
+                            const int32_t v = x[row + kx * p->dilation_width];
+                            if (v > value) {
+                                value = v;
+                            }
+                        }
+                    }
+                } else {
+                    const int32_t inside = (ky_hi - ky_lo) * (kx_hi - kx_lo);
+                    int32_t divisor = inside;
+                    int32_t sum = 0;
+                    for (ky = ky_lo; ky < ky_hi; ++ky) {
+                        const int32_t row = (iy0 + ky * p->dilation_height) * p->in_width + ix0;
+                        for (kx = kx_lo; kx < kx_hi; ++kx) {
+                            sum += x[row + kx * p->dilation_width];
+                        }
+                    }
+                    if (p->count_include_pad) {
+                        divisor = rows_counted * mote_pool_counted(p, ix0, p->dilation_width, p->kernel_width,
+                                                                   p->in_width, p->pad_left, p->pad_right);
+                        sum += p->zero_point * (divisor - inside);
+                    }
+                    value = mote_rounded_div(sum, divisor);
+                }
+                *out++ = mote_clamp_i8(value, p->clamp_min, p->clamp_max);
+            }
+        }
+    }
+}

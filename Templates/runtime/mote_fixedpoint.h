@@ -1,0 +1,203 @@
+/*
+ * mote_fixedpoint.h - the integer arithmetic of Mote's int8 kernels.
+ *
+ * These are TFLite's int8 rules (TFLite Micro reference kernels, gemmlowp fixed point), written once in
+ * portable C99 and once in Swift (Sources/MoteFixedPoint); a test runs both on the same edge cases and
+ * random inputs and requires identical results. Multipliers and shifts are computed by Mote at compile time
+ * (TFLite's QuantizeMultiplier) and appear in the generated code as constants.
+ *
+ * Portability: only <stdint.h>; no floating point, no libm. Every function is defined for every input:
+ * where TFLite's C++ relies on int32 overflow wrapping, or on >> of a negative value, the same result is
+ * computed here with unsigned arithmetic, so nothing is undefined (or implementation-defined) behaviour.
+ */
+#ifndef MOTE_FIXEDPOINT_H
+#define MOTE_FIXEDPOINT_H
+
+#include <stdint.h>
+
+/* ---- helpers ----------------------------------------------------------------------------------------- */
+
+/* The int32 whose two's complement bit pattern is u. A plain (int32_t)u is implementation-defined for
+ * u > INT32_MAX; this form is exact everywhere and compiles to nothing. */
+static inline int32_t mote_i32_from_bits(uint32_t u)
+{
+    if (u <= 0x7FFFFFFFu) {
+        return (int32_t)u;
+    }
+    return (int32_t)(u - 0x80000000u) - INT32_MAX - 1;
+}
+
+/* floor(x / 2^e) for e in 0..31: an arithmetic shift right without relying on >> of a negative value
+ * (implementation-defined in C99). For x < 0, ~x = -x-1 >= 0 and floor(x / 2^e) = -((-x-1) >> e) - 1. */
+static inline int32_t mote_asr(int32_t x, uint32_t e)
+{
+    if (x >= 0) {
+        return (int32_t)((uint32_t)x >> e);
+    }
+    return -(int32_t)(~(uint32_t)x >> e) - 1;
+}
+
+/* Wrapping (two's complement) int32 addition and multiplication by 2^e, e in 0..31, as TFLite's int32
+ * arithmetic behaves on real targets when it overflows; done in uint32 where wrapping is defined. */
+static inline int32_t mote_wrap_add(int32_t a, int32_t b)
+{
+    return mote_i32_from_bits((uint32_t)a + (uint32_t)b);
+}
+
+static inline int32_t mote_wrap_shl(int32_t x, uint32_t e)
+{
+    return mote_i32_from_bits((uint32_t)x << e);
+}
+
+/* TFLite's activation clamp min(max(v, lo), hi) then int8; lo > hi yields hi. */
+static inline int8_t mote_clamp_i8(int64_t v, int32_t lo, int32_t hi)
+{
+    if (v < lo) {
+        v = lo;
+    }
+    if (v > hi) {
+        v = hi;
+    }
+    /* lo and hi are int8 bounds in Mote's output; saturate anyway so the conversion is always exact. */
+    if (v < -128) {
+        v = -128;
+    }
+    if (v > 127) {
+        v = 127;
+    }
+    return (int8_t)v;
+}
+
+/* ---- gemmlowp / TFLite primitives ---------------------------------------------------------------------- */
+
+/* gemmlowp SaturatingRoundingDoublingHighMul: floor(a*b / 2^31 + 1/2) (ties toward +infinity, like ARM
+ * VQRDMULH); INT32_MIN * INT32_MIN saturates to INT32_MAX. The int64 division by 2^31 truncates toward zero
+ * as in gemmlowp, and a compiler turns it into shifts (no division routine is called). */
+static inline int32_t mote_srdhm(int32_t a, int32_t b)
+{
+    int64_t ab;
+    int64_t nudge;
+    if (a == INT32_MIN && b == INT32_MIN) {
+        return INT32_MAX;
+    }
+    ab = (int64_t)a * (int64_t)b; /* |ab| < 2^62: no overflow */
+    nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31)); /* the quotient always fits in int32 */
+}
+
+/* gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from zero.
+ * gemmlowp requires 0 <= exponent <= 31; other exponents are clamped into that range. */
+static inline int32_t mote_rdbpot(int32_t x, int32_t exponent)
+{
+    uint32_t e;
+    uint32_t mask;
+    uint32_t remainder;
+    uint32_t threshold;
+    e = exponent < 0 ? 0u : (exponent > 31 ? 31u : (uint32_t)exponent);
+    mask = (e == 0u) ? 0u : (0xFFFFFFFFu >> (32u - e)); /* 2^e - 1 */
+    remainder = (uint32_t)x & mask;                     /* x mod 2^e, as gemmlowp's x & mask */
+    threshold = (mask >> 1) + (x < 0 ? 1u : 0u);
+    /* floor(x / 2^e) is at most 2^30 - 1 when e >= 1, and 1 is only added when e >= 1: no overflow. */
+    return mote_asr(x, e) + (remainder > threshold ? 1 : 0);
+}
+
+/* TFLite MultiplyByQuantizedMultiplier (double rounding, tensorflow/lite/kernels/internal/common.cc):
+ * RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x * 2^left, multiplier), right) with
+ * left = max(shift, 0), right = max(-shift, 0). x * 2^left wraps like TFLite's int32 product.
+ * TFLite's shift range is -31..30; other shifts are clamped into it. */
+static inline int32_t mote_mbqm(int32_t x, int32_t multiplier, int32_t shift)
+{
+    int32_t s = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
+    uint32_t left = s > 0 ? (uint32_t)s : 0u;
+    int32_t right = s > 0 ? 0 : -s;
+    return mote_rdbpot(mote_srdhm(mote_wrap_shl(x, left), multiplier), right);
+}
+
+/* The requantization of TFLite Micro's int8 Conv / DepthwiseConv / FullyConnected reference kernels:
+ * clamp(MultiplyByQuantizedMultiplier(acc) + output_zero_point, act_min, act_max). The zero point is added
+ * in 64 bits, so a (hopelessly saturated) scaled value near INT32_MAX clamps instead of wrapping. */
+static inline int8_t mote_requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t output_zero_point,
+                                     int8_t act_min, int8_t act_max)
+{
+    int64_t v = (int64_t)mote_mbqm(acc, multiplier, shift) + output_zero_point;
+    return mote_clamp_i8(v, act_min, act_max);
+}
+
+/* Saturating int32 -> int8 (TFLite: static_cast<int8_t>(std::min(std::max(x, -128), 127))). */
+static inline int8_t mote_sat_i8(int32_t x)
+{
+    return mote_clamp_i8(x, -128, 127);
+}
+
+/* TFLite Micro int8 AveragePool rounding (reference/integer_ops/pooling.h):
+ * sum > 0 ? (sum + count/2) / count : (sum - count/2) / count, i.e. nearest, ties away from zero.
+ * Computed in 64 bits (no overflow for any sum); count <= 0 yields 0 (TFLite reports an error there). */
+static inline int32_t mote_rounded_div(int32_t sum, int32_t count)
+{
+    int64_t s = sum;
+    int64_t c = count;
+    if (count <= 0) {
+        return 0;
+    }
+    return (int32_t)(s > 0 ? (s + c / 2) / c : (s - c / 2) / c); /* |result| <= |sum| */
+}
+
+/* ---- ADD ------------------------------------------------------------------------------------------------ */
+
+/* TFLite's ArithmeticParams for an int8 ADD, as TFLite Micro's CalculateOpDataAdd fills them. Mote computes
+ * the values at compile time. act_min/act_max are int8 bounds stored as int32 (as in TFLite). */
+typedef struct mote_add_elem_params {
+    int32_t input1_offset;     /* -zero_point of input 1 */
+    int32_t input2_offset;     /* -zero_point of input 2 */
+    int32_t output_offset;     /* +zero_point of the output */
+    int32_t left_shift;        /* 20 for int8 */
+    int32_t input1_multiplier;
+    int32_t input1_shift;      /* <= 0 */
+    int32_t input2_multiplier;
+    int32_t input2_shift;      /* <= 0 */
+    int32_t output_multiplier;
+    int32_t output_shift;      /* <= 0 */
+    int32_t act_min;
+    int32_t act_max;
+} mote_add_elem_params;
+
+/* TFLite reference_integer_ops AddFunc for one pair of int8 elements. MultiplyByQuantizedMultiplier-
+ * SmallerThanOneExp equals mote_mbqm for the shifts <= 0 used here. With Mote's parameters no step
+ * overflows; for any other values the int32 steps wrap (as TFLite's do) and left_shift is clamped to 0..31. */
+static inline int8_t mote_add_elem(int8_t x1, int8_t x2, const mote_add_elem_params *p)
+{
+    uint32_t ls = p->left_shift < 0 ? 0u : (p->left_shift > 31 ? 31u : (uint32_t)p->left_shift);
+    int32_t shifted1 = mote_wrap_shl(mote_wrap_add(p->input1_offset, x1), ls);
+    int32_t shifted2 = mote_wrap_shl(mote_wrap_add(p->input2_offset, x2), ls);
+    int32_t scaled1 = mote_mbqm(shifted1, p->input1_multiplier, p->input1_shift);
+    int32_t scaled2 = mote_mbqm(shifted2, p->input2_multiplier, p->input2_shift);
+    int32_t out = mote_mbqm(mote_wrap_add(scaled1, scaled2), p->output_multiplier, p->output_shift);
+    return mote_clamp_i8((int64_t)out + p->output_offset, p->act_min, p->act_max);
+}
+
+/* ---- int4 ----------------------------------------------------------------------------------------------- */
+
+/* Sign-extends the low 4 bits of nibble (two's complement) to -8..7: (n ^ 8) - 8. */
+static inline int8_t mote_i4_value(uint32_t nibble)
+{
+    return (int8_t)((int32_t)((nibble & 0x0Fu) ^ 0x08u) - 8);
+}
+
+/* Element i of packed int4 data: element 2k is the low nibble of byte k, element 2k+1 the high nibble
+ * (an odd tail sits in the low nibble of the last byte). The caller guarantees i < the element count.
+ * clang's -Wunsafe-buffer-usage (part of -Weverything) flags every pointer subscript, which C cannot avoid;
+ * it is silenced for this one function only. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#endif
+static inline int8_t mote_i4_get(const uint8_t *packed, uint32_t i)
+{
+    uint32_t byte = packed[i >> 1];
+    return mote_i4_value((i & 1u) ? (byte >> 4) : byte);
+}
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+#endif /* MOTE_FIXEDPOINT_H */

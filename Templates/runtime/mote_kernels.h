@@ -1,0 +1,150 @@
+/* Mote int8 kernels: parameter blocks and entry points.
+ *
+ * Each kernel lives in its own file under Templates/kernels/ and mirrors, loop for loop and rounding for
+ * rounding, the Swift integer interpreter (Sources/MoteInteger), which is the golden model. A generated model
+ * holds one `static const` parameter block per layer and calls these functions in order. Tensors are int8
+ * in the source model's layout (NCHW); the arithmetic is TFLite's int8 specification via mote_fixedpoint.h.
+ *
+ * Pointers to weights, biases and multipliers refer to `static const` arrays in flash.
+ */
+#ifndef MOTE_KERNELS_H
+#define MOTE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 2-D convolution over [batch][in_channels][in_height][in_width] (1-D: in_height = 1), grouped.
+ * acc = bias[m] + sum w[m][c][ky][kx] * (x + input_offset) over taps inside the input;
+ * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max). */
+typedef struct {
+    int32_t batch;
+    int32_t in_channels, in_height, in_width;
+    int32_t out_channels, out_height, out_width;
+    int32_t kernel_height, kernel_width;
+    int32_t stride_height, stride_width;
+    int32_t dilation_height, dilation_width;
+    int32_t pad_top, pad_left;
+    int32_t groups;
+    const int8_t *weights;      /* [out_channels][in_channels/groups][kernel_height][kernel_width] */
+    const int32_t *bias;        /* [out_channels] */
+    const int32_t *multiplier;  /* [out_channels] */
+    const int32_t *shift;       /* [out_channels] */
+    int32_t input_offset;
+    int32_t output_zero_point;
+    int32_t clamp_min, clamp_max;
+} mote_conv_params;
+void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
+
+/* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. */
+typedef struct {
+    int32_t rows, in_features, out_features;
+    const int8_t *weights;
+    const int32_t *bias;
+    const int32_t *multiplier;
+    const int32_t *shift;
+    int32_t input_offset;
+    int32_t output_zero_point;
+    int32_t clamp_min, clamp_max;
+} mote_dense_params;
+void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output);
+
+/* Broadcast indexing for binary ops: output shape and per-input strides (0 on broadcast axes). */
+#define MOTE_MAX_RANK 6
+typedef struct {
+    int32_t rank;
+    int32_t shape[MOTE_MAX_RANK];
+    int32_t strides1[MOTE_MAX_RANK];
+    int32_t strides2[MOTE_MAX_RANK];
+} mote_broadcast;
+
+/* TFLite int8 Add (subtract = 1: Sub). */
+typedef struct {
+    mote_broadcast broadcast;
+    int32_t subtract;
+    int32_t left_shift;
+    int32_t input1_offset, input1_multiplier, input1_shift;
+    int32_t input2_offset, input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift;
+    int32_t output_zero_point;
+    int32_t clamp_min, clamp_max;
+} mote_add_params;
+void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* TFLite int8 Mul. */
+typedef struct {
+    mote_broadcast broadcast;
+    int32_t input1_offset, input2_offset;
+    int32_t multiplier, shift;
+    int32_t output_zero_point;
+    int32_t clamp_min, clamp_max;
+} mote_mul_params;
+void mote_mul(const mote_mul_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* Max (kind 0) or average (kind 1) pooling over `planes` planes of in_height x in_width. */
+typedef struct {
+    int32_t kind;
+    int32_t planes;
+    int32_t in_height, in_width, out_height, out_width;
+    int32_t kernel_height, kernel_width;
+    int32_t stride_height, stride_width;
+    int32_t dilation_height, dilation_width;
+    int32_t pad_top, pad_left, pad_bottom, pad_right;
+    int32_t count_include_pad;
+    int32_t zero_point;
+    int32_t clamp_min, clamp_max;
+} mote_pool_params;
+void mote_pool(const mote_pool_params *p, const int8_t *input, int8_t *output);
+
+/* Mean over the middle axis of [outer][reduce][inner]. */
+typedef struct {
+    int32_t outer, reduce, inner;
+    int32_t input_zero_point;
+    int32_t multiplier, shift;
+    int32_t output_zero_point;
+} mote_mean_params;
+void mote_mean(const mote_mean_params *p, const int8_t *input, int8_t *output);
+
+/* out[i] = table[in[i] + 128]. */
+void mote_table(const int8_t table[256], int32_t count, const int8_t *input, int8_t *output);
+
+/* Softmax along the middle axis of [outer][axis][inner]; output scale 1/256, zero point -128. */
+typedef struct {
+    int32_t outer, axis, inner;
+    const uint32_t *exp_table;  /* [256] */
+} mote_softmax_params;
+void mote_softmax(const mote_softmax_params *p, const int8_t *input, int8_t *output);
+
+/* One input of a concatenation. requantize = 0: copy. */
+typedef struct {
+    int32_t row_size;
+    int32_t requantize;
+    int32_t multiplier, shift;
+    int32_t input_zero_point;
+} mote_concat_part;
+typedef struct {
+    int32_t outer;
+    int32_t part_count;
+    const mote_concat_part *parts;
+    int32_t output_zero_point;
+} mote_concat_params;
+void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_t *output);
+
+/* Constant padding (negative pads crop). */
+typedef struct {
+    int32_t rank;
+    int32_t in_shape[MOTE_MAX_RANK];
+    int32_t out_shape[MOTE_MAX_RANK];
+    int32_t pads_begin[MOTE_MAX_RANK];
+    int8_t value;
+} mote_pad_params;
+void mote_pad(const mote_pad_params *p, const int8_t *input, int8_t *output);
+
+/* General N-D transpose: out shape[d] = in_shape[perm[d]]. */
+typedef struct {
+    int32_t rank;
+    int32_t in_shape[MOTE_MAX_RANK];
+    int32_t perm[MOTE_MAX_RANK];
+} mote_transpose_params;
+void mote_transpose(const mote_transpose_params *p, const int8_t *input, int8_t *output);
+
+#endif /* MOTE_KERNELS_H */
