@@ -79,5 +79,27 @@ def main():
                [x], [f32("y", [1, 4, 8, 8])], [w]), "shape_mismatch.onnx")
 
 
+def edge_models():
+    """Valid models that stress quantization: an all-zero weight channel and a constant-zero activation."""
+    rng = np.random.default_rng(7)
+    x = f32("x", [1, 2, 6, 6])
+    w = rng.normal(size=(4, 2, 3, 3)).astype(np.float32)
+    w[2] = 0  # channel 2 is dead: its scale must not divide by zero
+    b = np.array([0.1, -0.2, 0.0, 0.3], dtype=np.float32)
+    fc = rng.normal(size=(4, 3)).astype(np.float32)
+    zero = numpy_helper.from_array(np.zeros((1,), dtype=np.float32), "zero")
+    save(model([
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv_dead_channel", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="relu"),
+        helper.make_node("Mul", ["r", "zero"], ["z"], name="times_zero"),  # a constant-zero activation
+        helper.make_node("Add", ["r", "z"], ["s"], name="plus_zero"),
+        helper.make_node("GlobalAveragePool", ["s"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+        helper.make_node("MatMul", ["f", "fc"], ["y"], name="fc"),
+    ], [x], [f32("y", [1, 3])], [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b"),
+                                  numpy_helper.from_array(fc, "fc"), zero]), "edge_zero_channel.onnx")
+
+
 if __name__ == "__main__":
     main()
+    edge_models()

@@ -94,7 +94,7 @@ let maxRank = 6
 
 /// Window taps that land inside `0..<size` for a window starting at `origin`: `k` in `lo..<hi` gives
 /// `origin + k·dilation` in range (an empty range when the window misses the input). Shared with the C
-/// (`mote_tap_range` in each windowed kernel), so both skip exactly the same taps.
+/// (`mote_conv_tap_range`, `mote_pool_tap_range`), so both skip exactly the same taps.
 @inline(__always)
 func tapRange(origin: Int, dilation: Int, kernel: Int, size: Int) -> (lo: Int, hi: Int) {
     let lo = origin >= 0 ? 0 : (-origin + dilation - 1) / dilation

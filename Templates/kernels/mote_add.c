@@ -3,12 +3,17 @@
  * Mirrors TFLite Micro's reference AddElementwise / BroadcastAdd6DSlow (reference/integer_ops/add.h) and
  * SubElementwise (reference/sub.h), and the Swift golden model (Sources/MoteInteger/Kernels/Add.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -71,3 +76,7 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

@@ -4,12 +4,15 @@
  * (reference/requantize.h) for inputs whose quantization differs from the output's, and the Swift golden
  * model (Sources/MoteInteger/Kernels/Concat.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
- *   -Wpadded               host-only padding before pointer fields of the parameter blocks.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
 #pragma clang diagnostic ignored "-Wpadded"
 #endif
@@ -44,3 +47,7 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

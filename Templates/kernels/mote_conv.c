@@ -4,13 +4,18 @@
  * Mirrors TFLite Micro's reference ConvPerChannel / DepthwiseConvPerChannel (reference/integer_ops/conv.h,
  * depthwise_conv.h) and, loop for loop, the Swift golden model (Sources/MoteInteger/Kernels/Conv.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid. Every index stays inside
  *                          its array because Mote validates the parameter block against the tensor shapes
  *                          before it emits it.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -88,3 +93,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

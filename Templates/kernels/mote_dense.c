@@ -3,12 +3,15 @@
  * Mirrors TFLite Micro's reference FullyConnected (reference/integer_ops/fully_connected.h) and the Swift
  * golden model (Sources/MoteInteger/Kernels/Dense.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
- *   -Wpadded               host-only padding before pointer fields of the parameter block.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
 #pragma clang diagnostic ignored "-Wpadded"
 #endif
@@ -43,3 +46,7 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

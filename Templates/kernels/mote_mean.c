@@ -4,12 +4,17 @@
  * Mirrors the Swift golden model (Sources/MoteInteger/Kernels/Mean.swift); TFLite Micro's reference Mean
  * (reference/reduce.h, QuantizedMeanOrSum) reaches the same form through its multiplier and shift.
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -39,3 +44,7 @@ void mote_mean(const mote_mean_params *p, const int8_t *input, int8_t *output)
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

@@ -3,12 +3,17 @@
  * Mirrors TFLite Micro's reference MulElementwise / BroadcastMul6DSlow (reference/integer_ops/mul.h) and
  * the Swift golden model (Sources/MoteInteger/Kernels/Mul.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -56,3 +61,7 @@ void mote_mul(const mote_mul_params *p, const int8_t *input1, const int8_t *inpu
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

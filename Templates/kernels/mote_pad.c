@@ -3,12 +3,15 @@
  * Mirrors TFLite's reference PadImpl (reference/pad.h), generalised to crops and rank 6, and the Swift
  * golden model (Sources/MoteInteger/Kernels/Pad.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
- *   -Wpadded               the trailing padding after mote_pad_params.value; layout is irrelevant here.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
 #pragma clang diagnostic ignored "-Wpadded"
 #endif
@@ -59,3 +62,7 @@ void mote_pad(const mote_pad_params *p, const int8_t *input, int8_t *output)
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

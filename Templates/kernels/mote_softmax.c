@@ -5,12 +5,15 @@
  * Softmax (reference/softmax.h) computes exp in gemmlowp fixed point; a table per layer, made by Mote at
  * compile time from the input scale, is exact for int8 inputs and cheaper.
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
- *   -Wpadded               host-only padding before pointer fields of the parameter blocks.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
 #pragma clang diagnostic ignored "-Wpadded"
 #endif
@@ -56,3 +59,7 @@ void mote_softmax(const mote_softmax_params *p, const int8_t *input, int8_t *out
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

@@ -4,12 +4,17 @@
  * Mirrors TFLite's reference TransposeImpl (reference/transpose.h) and the Swift golden model
  * (Sources/MoteInteger/Kernels/Transpose.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -61,3 +66,7 @@ void mote_transpose(const mote_transpose_params *p, const int8_t *input, int8_t 
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

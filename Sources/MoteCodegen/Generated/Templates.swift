@@ -11,12 +11,17 @@ enum Templates {
  * Mirrors TFLite Micro's reference AddElementwise / BroadcastAdd6DSlow (reference/integer_ops/add.h) and
  * SubElementwise (reference/sub.h), and the Swift golden model (Sources/MoteInteger/Kernels/Add.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -80,6 +85,10 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_concat.c": #"""
 /* mote_concat.c - int8 concatenation along the middle axis of [outer][sum of sizes][inner] data.
@@ -88,12 +97,15 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
  * (reference/requantize.h) for inputs whose quantization differs from the output's, and the Swift golden
  * model (Sources/MoteInteger/Kernels/Concat.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
- *   -Wpadded               host-only padding before pointer fields of the parameter blocks.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
 #pragma clang diagnostic ignored "-Wpadded"
 #endif
@@ -129,6 +141,10 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_conv.c": #"""
 /* mote_conv.c - int8 grouped 2-D convolution over NCHW data (1-D: in_height = 1; depthwise: groups =
@@ -137,13 +153,18 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
  * Mirrors TFLite Micro's reference ConvPerChannel / DepthwiseConvPerChannel (reference/integer_ops/conv.h,
  * depthwise_conv.h) and, loop for loop, the Swift golden model (Sources/MoteInteger/Kernels/Conv.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid. Every index stays inside
  *                          its array because Mote validates the parameter block against the tensor shapes
  *                          before it emits it.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -222,6 +243,10 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_dense.c": #"""
 /* mote_dense.c - int8 fully connected layer: [rows][in_features] x weights[out_features][in_features]^T.
@@ -229,12 +254,15 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
  * Mirrors TFLite Micro's reference FullyConnected (reference/integer_ops/fully_connected.h) and the Swift
  * golden model (Sources/MoteInteger/Kernels/Dense.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
- *   -Wpadded               host-only padding before pointer fields of the parameter block.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
 #pragma clang diagnostic ignored "-Wpadded"
 #endif
@@ -270,6 +298,10 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_mean.c": #"""
 /* mote_mean.c - int8 mean over the middle axis of [outer][reduce][inner] (GlobalAveragePool, ReduceMean
@@ -278,12 +310,17 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
  * Mirrors the Swift golden model (Sources/MoteInteger/Kernels/Mean.swift); TFLite Micro's reference Mean
  * (reference/reduce.h, QuantizedMeanOrSum) reaches the same form through its multiplier and shift.
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -314,6 +351,10 @@ void mote_mean(const mote_mean_params *p, const int8_t *input, int8_t *output)
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_mul.c": #"""
 /* mote_mul.c - TFLite int8 Mul with numpy broadcasting (rank <= 6).
@@ -321,12 +362,17 @@ void mote_mean(const mote_mean_params *p, const int8_t *input, int8_t *output)
  * Mirrors TFLite Micro's reference MulElementwise / BroadcastMul6DSlow (reference/integer_ops/mul.h) and
  * the Swift golden model (Sources/MoteInteger/Kernels/Mul.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -375,6 +421,10 @@ void mote_mul(const mote_mul_params *p, const int8_t *input1, const int8_t *inpu
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_pad.c": #"""
 /* mote_pad.c - constant padding of an int8 tensor of rank <= 6; negative pads crop.
@@ -382,12 +432,15 @@ void mote_mul(const mote_mul_params *p, const int8_t *input1, const int8_t *inpu
  * Mirrors TFLite's reference PadImpl (reference/pad.h), generalised to crops and rank 6, and the Swift
  * golden model (Sources/MoteInteger/Kernels/Pad.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
- *   -Wpadded               the trailing padding after mote_pad_params.value; layout is irrelevant here.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
 #pragma clang diagnostic ignored "-Wpadded"
 #endif
@@ -439,6 +492,10 @@ void mote_pad(const mote_pad_params *p, const int8_t *input, int8_t *output)
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_pool.c": #"""
 /* mote_pool.c - int8 max and average pooling over `planes` planes of in_height x in_width (1-D: height 1),
@@ -447,12 +504,17 @@ void mote_pad(const mote_pad_params *p, const int8_t *input, int8_t *output)
  * Mirrors TFLite Micro's reference MaxPool / AveragePool (reference/integer_ops/pooling.h) and the Swift
  * golden model (Sources/MoteInteger/Kernels/Pool.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -551,6 +613,10 @@ void mote_pool(const mote_pool_params *p, const int8_t *input, int8_t *output)
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_softmax.c": #"""
 /* mote_softmax.c - int8 softmax along the middle axis of [outer][axis][inner] with a per-layer exponential
@@ -560,12 +626,15 @@ void mote_pool(const mote_pool_params *p, const int8_t *input, int8_t *output)
  * Softmax (reference/softmax.h) computes exp in gemmlowp fixed point; a table per layer, made by Mote at
  * compile time from the input scale, is exact for int8 inputs and cheaper.
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
- *   -Wpadded               host-only padding before pointer fields of the parameter blocks.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
 #pragma clang diagnostic ignored "-Wpadded"
 #endif
@@ -612,6 +681,10 @@ void mote_softmax(const mote_softmax_params *p, const int8_t *input, int8_t *out
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_table.c": #"""
 /* mote_table.c - any elementwise int8 -> int8 function as a 256-entry lookup table (Sigmoid, Tanh,
@@ -620,12 +693,17 @@ void mote_softmax(const mote_softmax_params *p, const int8_t *input, int8_t *out
  * Mirrors TFLite's LUT path for int8 activations (reference/integer_ops/lut.h, LookupTable) and the Swift
  * golden model (Sources/MoteInteger/Kernels/Table.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -644,6 +722,10 @@ void mote_table(const int8_t table[256], int32_t count, const int8_t *input, int
     }
 }
 
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 """#,
         "kernels/mote_transpose.c": #"""
 /* mote_transpose.c - general N-D transpose of an int8 tensor of rank <= 6: output axis d is input axis
@@ -652,12 +734,17 @@ void mote_table(const int8_t table[256], int32_t count, const int8_t *input, int
  * Mirrors TFLite's reference TransposeImpl (reference/transpose.h) and the Swift golden model
  * (Sources/MoteInteger/Kernels/Transpose.swift).
  *
- * Accepted clang -Weverything warnings, silenced for this file only:
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
  *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
  */
 #if defined(__clang__)
+#pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
 #endif
 
 #include <stddef.h>
@@ -709,6 +796,10 @@ void mote_transpose(const mote_transpose_params *p, const int8_t *input, int8_t 
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
 """#,
         "runtime/mote_fixedpoint.h": #"""

@@ -54,6 +54,10 @@ enum ConvKernel {
             let r = tapRange(origin: origin, dilation: p.dilationWidth, kernel: p.kernelWidth, size: p.inWidth)
             return (origin, r.lo, r.hi)
         }
+        // Locals rather than property reads inside the hot loops.
+        let inC = p.inChannels, inH = p.inHeight, inW = p.inWidth
+        let kh = p.kernelHeight, kw = p.kernelWidth, dh = p.dilationHeight, dw = p.dilationWidth
+        let zeroPoint = p.outputZeroPoint
         input.withUnsafeBufferPointer { x in
         p.weights.withUnsafeBufferPointer { w in
         output.withUnsafeMutableBufferPointer { out in
@@ -66,22 +70,24 @@ enum ConvKernel {
                         for col in cols {
                             var acc = bias
                             for c in 0..<inPerGroup {
-                                let xPlane = (n * p.inChannels + firstChannel + c) * p.inHeight
-                                let wPlane = (m * inPerGroup + c) * p.kernelHeight
+                                let xPlane = (n * inC + firstChannel + c) * inH
+                                let wPlane = (m * inPerGroup + c) * kh
+                                // Index arithmetic uses &+ / &*: validation bounds every index by 2^28, and the
+                                // unchecked forms keep overflow branches out of the innermost loop.
                                 var ky = row.lo
                                 while ky < row.hi {
-                                    let xRow = (xPlane + row.origin + ky * p.dilationHeight) * p.inWidth + col.origin
-                                    let wRow = (wPlane + ky) * p.kernelWidth
+                                    let xRow = (xPlane &+ row.origin &+ ky &* dh) &* inW &+ col.origin
+                                    let wRow = (wPlane &+ ky) &* kw
                                     var kx = col.lo
                                     while kx < col.hi {
-                                        acc = acc &+ Int32(w[wRow + kx]) &* (Int32(x[xRow + kx * p.dilationWidth]) &+ offset)
-                                        kx += 1
+                                        acc = acc &+ Int32(w[wRow &+ kx]) &* (Int32(x[xRow &+ kx &* dw]) &+ offset)
+                                        kx &+= 1
                                     }
-                                    ky += 1
+                                    ky &+= 1
                                 }
                             }
                             out[o] = FixedPoint.requantize(acc: acc, multiplier: multiplier, shift: shift,
-                                                           outputZeroPoint: p.outputZeroPoint, min: lo, max: hi)
+                                                           outputZeroPoint: zeroPoint, min: lo, max: hi)
                             o += 1
                         }
                     }

@@ -35,8 +35,11 @@ enum DenseKernel {
                 for m in 0..<p.outFeatures {
                     let wRow = m * k
                     var acc = p.bias[m]
-                    for i in 0..<k {
-                        acc = acc &+ Int32(w[wRow + i]) &* (Int32(x[xRow + i]) &+ offset)
+                    // &+ on indices: validation bounds them by 2^26; no overflow branches in the hot loop.
+                    var i = 0
+                    while i < k {
+                        acc = acc &+ Int32(w[wRow &+ i]) &* (Int32(x[xRow &+ i]) &+ offset)
+                        i &+= 1
                     }
                     out[r * p.outFeatures + m] = FixedPoint.requantize(
                         acc: acc, multiplier: p.requant[m].multiplier, shift: p.requant[m].shift,

@@ -4,9 +4,10 @@ import MoteIR
 /// and zero point −128 (TFLite's fixed int8 softmax output encoding). C twin: `mote_softmax.c`.
 ///
 /// For each (outer, inner) column: max over the axis; e = expTable[max − x] (≈ exp(−s·d)·2^16, so e[0] is
-/// 65536); sum = Σ e in uint32; out = clamp((e·256 + sum/2) / sum − 128, −128, 127), the division in uint64 —
-/// e/sum·256 rounded half up. Validation keeps every entry ≤ 65536 and the axis ≤ 65535, so the sum fits in
-/// 32 bits, and entry 0 ≥ 1, so the sum (which includes the max's own entry) is never 0.
+/// 65536); sum = Σ e in uint32; out = clamp((e·256 + sum/2) / sum − 128, −128, 127) — e/sum·256 rounded half
+/// up. Validation keeps every entry ≤ 65536 and the axis ≤ 65535, so the sum fits in 32 bits and so does
+/// e·256 + sum/2 (the QModel contract allows uint64 there; 32 bits give the same quotient and spare the target
+/// a 64-bit division), and entry 0 ≥ 1, so the sum (which includes the max's own entry) is never 0.
 enum SoftmaxKernel {
     static let maxAxis = 65535
     static let maxEntry: UInt32 = 65536
@@ -36,10 +37,12 @@ enum SoftmaxKernel {
                     for a in 0..<p.axis { maxValue = max(maxValue, Int32(x[base + a * p.inner])) }
                     var sum: UInt32 = 0
                     for a in 0..<p.axis { sum = sum &+ table[Int(maxValue - Int32(x[base + a * p.inner]))] }
-                    let half = UInt64(sum / 2), divisor = UInt64(sum)
+                    let half = sum / 2
                     for a in 0..<p.axis {
-                        let e = UInt64(table[Int(maxValue - Int32(x[base + a * p.inner]))])
-                        let q = Int64((e * 256 + half) / divisor) - 128  // ≤ 2^24: fits
+                        let e = table[Int(maxValue - Int32(x[base + a * p.inner]))]
+                        // e·256 + sum/2 < 2^24 + 2^31: exact in 32 bits, as in the C (no 64-bit division on
+                        // the target); the quotient is at most 256.
+                        let q = Int32((e &* 256 &+ half) / sum) - 128
                         output[base + a * p.inner] = Int8(min(max(q, -128), 127))
                     }
                 }
