@@ -102,7 +102,12 @@ struct KernelDriver: Sendable {
     /// drivers, or the reason they could not be built — gcc missing fails every differential test.
     static let shared: Result<[KernelDriver], KernelTestError> = {
         do {
-            return .success(try flavours.map { try build(label: $0.label, flags: $0.flags) })
+            let dir = workDirectory(pid: getpid())
+            try? FileManager.default.removeItem(at: dir)  // a stale one from a recycled process id
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            // Removed when the test process exits; the closure captures nothing, so it can be a C function.
+            atexit { try? FileManager.default.removeItem(at: KernelDriver.workDirectory(pid: getpid())) }
+            return .success(try flavours.map { try build(label: $0.label, flags: $0.flags, in: dir) })
         } catch let error as KernelTestError {
             return .failure(error)
         } catch {
@@ -110,13 +115,16 @@ struct KernelDriver: Sendable {
         }
     }()
 
-    static func build(label: String, flags: [String]) throws -> KernelDriver {
+    /// One directory per test process for the driver source, binaries and case files.
+    static func workDirectory(pid: Int32) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("mote-kernel-driver-\(pid)")
+    }
+
+    static func build(label: String, flags: [String], in dir: URL) throws -> KernelDriver {
         guard let gcc = findTool("gcc") else {
             throw KernelTestError("gcc not found on PATH or in /usr/bin, /usr/local/bin: the Swift-vs-C kernel tests "
                 + "need the host C compiler to build Templates/kernels (install gcc; these tests never skip)")
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mote-kernel-driver-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let source = dir.appendingPathComponent("kernel_driver.c")
         try kernelDriverSource.write(to: source, atomically: true, encoding: .utf8)
         let exe = dir.appendingPathComponent("kernel_driver-\(label)").path
