@@ -356,7 +356,8 @@ public struct QTable: Sendable, Equatable, Codable {
 
 /// Softmax along the middle axis of [outer, axis, inner]: with d = max − q in 0…255,
 /// e = expTable[d] (round(exp(−s·d) · 2^16), so e[0] = 65536), sum = Σ e (uint32; axis ≤ 65535), and
-/// out = clamp((e · 256 + sum / 2) / sum − 128, −128, 127) in uint64: output scale 1/256, zero point −128.
+/// out = clamp((e · 256 + sum / 2) / sum − 128, −128, 127) in uint32 (the bounds keep it below 2^32, so a
+/// microcontroller needs no 64-bit division): output scale 1/256, zero point −128.
 public struct QSoftmax: Sendable, Equatable, Codable {
     public var input: Int
     public var output: Int
