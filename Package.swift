@@ -33,13 +33,17 @@ let package = Package(
         .target(name: "MoteQuant", dependencies: ["MoteIR", "MoteFloat", "MoteFixedPoint"]),
         // Bit-exact integer reference interpreter of a QModel: the golden model for the emitted C.
         .target(name: "MoteInteger", dependencies: ["MoteIR", "MoteFixedPoint"]),
+        // Schedule, tensor lifetimes, arena placement, in-place decisions.
+        .target(name: "MotePlan", dependencies: ["MoteIR"]),
         // QModel → C source text (no file I/O); the C templates are embedded in Generated/Templates.swift.
-        .target(name: "MoteCodegen", dependencies: ["MoteIR", "MoteFixedPoint"]),
+        .target(name: "MoteCodegen", dependencies: ["MoteIR", "MoteFixedPoint", "MotePlan"]),
+        // Flash/RAM/MACs per layer, budgets, JSON/Markdown/SVG (pure: measurements come in as values).
+        .target(name: "MoteReport", dependencies: ["MoteIR", "MotePlan"]),
         // Builds the emitted C with gcc, runs it, compares with MoteInteger: the only target that spawns processes.
-        .target(name: "MoteVerify", dependencies: ["MoteIR", "MoteInteger", "MoteCodegen"]),
+        .target(name: "MoteVerify", dependencies: ["MoteIR", "MoteInteger", "MoteCodegen", "MoteReport"]),
         // Command implementations: argument parsing, file I/O, diagnostics, exit codes.
         .target(name: "MoteCLI", dependencies: ["MoteIR", "MoteNPY", "MoteONNX", "MoteFloat", "MoteQuant",
-                                                "MoteInteger", "MoteCodegen", "MoteVerify"]),
+                                                "MoteInteger", "MotePlan", "MoteCodegen", "MoteReport", "MoteVerify"]),
         .executableTarget(name: "mote", dependencies: ["MoteCLI"]),
 
         .testTarget(name: "MoteIRTests", dependencies: ["MoteIR"]),
@@ -47,6 +51,8 @@ let package = Package(
         .testTarget(name: "MoteONNXTests", dependencies: ["MoteONNX", "MoteIR"]),
         .testTarget(name: "MoteFixedPointTests", dependencies: ["MoteFixedPoint"]),
         .testTarget(name: "MoteQuantTests", dependencies: ["MoteQuant", "MoteFloat", "MoteIR"]),
+        .testTarget(name: "MotePlanTests", dependencies: ["MotePlan", "MoteIR"]),
+        .testTarget(name: "MoteReportTests", dependencies: ["MoteReport", "MotePlan", "MoteVerify", "MoteCodegen", "MoteIR"]),
         .testTarget(name: "MoteIntegerTests", dependencies: ["MoteInteger", "MoteFixedPoint", "MoteIR"]),
         .testTarget(name: "MoteCodegenTests", dependencies: ["MoteCodegen", "MoteInteger", "MoteIR"], exclude: ["Golden"]),
         .testTarget(name: "MoteFloatTests", dependencies: ["MoteFloat", "MoteIR"]),

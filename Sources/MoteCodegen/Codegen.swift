@@ -1,4 +1,5 @@
 import MoteIR
+import MotePlan
 
 /// What the caller decides about the emitted C.
 public struct CodegenOptions: Sendable, Equatable {
@@ -36,7 +37,7 @@ public enum Codegen {
     public static func emit(_ model: QModel, options: CodegenOptions) throws -> [EmittedFile] {
         try checkName(options.name)
         try ModelCheck.validate(model)
-        let plan = ArenaPlan.plan(model)
+        let plan = MemoryPlanner.plan(model)
         let unit = try Unit(model: model, options: options, plan: plan)
         var files = [
             EmittedFile(path: "\(options.name).h", contents: unit.header()),
@@ -46,8 +47,12 @@ public enum Codegen {
         return files
     }
 
-    /// The arena placement `emit` uses, for reports (`size` is `<NAME>_ARENA_BYTES`).
-    public static func arenaPlan(_ model: QModel) -> ArenaPlan { ArenaPlan.plan(model) }
+    /// The memory plan `emit` uses, for reports (`arenaBytes` is `<NAME>_ARENA_BYTES`). Like `emit`, it expects a
+    /// valid model, but never traps on an invalid one.
+    public static func memoryPlan(_ model: QModel) -> MemoryPlan { MemoryPlanner.plan(model) }
+
+    /// The same plan's offsets and size (`size` is `<NAME>_ARENA_BYTES`).
+    public static func arenaPlan(_ model: QModel) -> ArenaPlan { ArenaPlan(memoryPlan(model)) }
 
     /// Names a user may not pick: the runtime's prefix, and standard headers the emitted files include (a
     /// `string.h` next to the model would shadow the system one under `-I.`).

@@ -1,4 +1,5 @@
 import MoteIR
+import MotePlan
 
 /// One layer's share of `<name>.c`: its comment block and constants (file scope) and its lines in `<name>_run`.
 struct EmittedLayer {
@@ -14,7 +15,7 @@ struct EmittedLayer {
 /// Writes one layer. The model is validated: indices are in range and every count fits the kernels' `int32_t`.
 struct LayerEmitter {
     let model: QModel
-    let plan: ArenaPlan
+    let plan: MemoryPlan
     let prefix: String
     let index: Int
     /// The layer's unique identifier fragment: its symbols are `<prefix>_<id>_<suffix>`. The suffixes
@@ -167,6 +168,15 @@ struct LayerEmitter {
             line("mote_softmax(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
 
         case .concat(let p):
+            if plan.inPlace[index] {
+                // The planner placed every input at its slice of the output: their producers already wrote the
+                // concatenation, so there is nothing to copy (and no constants to emit).
+                let slices = p.parts.map { "t\($0.input) at \(plan.offsets[$0.input])" }.joined(separator: ", ")
+                details.append("in place: each input was written straight into its slice of the output (\(slices))")
+                return EmittedLayer(definitions: comment(details: details),
+                                    call: "    /* \(tag): in place, its inputs were written into the output */\n",
+                                    kernel: nil, constantBytes: 0, macs: 0)
+            }
             kernel = "mote_concat.c"
             var parts: [String] = []
             for part in p.parts {
@@ -220,6 +230,9 @@ struct LayerEmitter {
             }
         }
 
+        if plan.inPlace[index], let shared = op.inputs.first(where: { plan.offsets[$0] == plan.offsets[op.output] }) {
+            details.append("in place: the output overwrites t\(shared)'s bytes (the kernel reads each element before writing it)")
+        }
         var text = comment(details: details)
         text += body
         return EmittedLayer(definitions: text, call: "    /* \(tag) */\n" + call, kernel: kernel,

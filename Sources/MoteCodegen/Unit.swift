@@ -1,11 +1,12 @@
 import MoteIR
+import MotePlan
 
 /// One model's `<name>.h` and `<name>.c`. Everything is computed in `init` from the (validated) model, so the
 /// two texts agree and the order of every list follows the model's own order.
 struct Unit {
     let model: QModel
     let options: CodegenOptions
-    let plan: ArenaPlan
+    let plan: MemoryPlan
     let layers: [EmittedLayer]
     /// Kernel files the model calls, sorted, without repeats.
     let kernels: [String]
@@ -14,7 +15,7 @@ struct Unit {
     var prefix: String { options.name }
     var macro: String { options.name.uppercased() }
 
-    init(model: QModel, options: CodegenOptions, plan: ArenaPlan) throws {
+    init(model: QModel, options: CodegenOptions, plan: MemoryPlan) throws {
         self.model = model
         self.options = options
         self.plan = plan
@@ -105,7 +106,7 @@ struct Unit {
             }
         }
         h += "/* Bytes of the static activation arena inside \(prefix).c (RAM). */\n"
-        h += "#define \(macro)_ARENA_BYTES \(plan.size)\n\n"
+        h += "#define \(macro)_ARENA_BYTES \(plan.arenaBytes)\n\n"
         h += "\(runSignature);\n\n"
         h += "/* Float helpers: round half away from zero, saturate to int8, NaN counts as 0.0. */\n"
         for port in inputs {
@@ -139,7 +140,7 @@ struct Unit {
 
     func source() -> String {
         var c = banner("\(prefix).c") + "\n"
-        c += " * Layers \(model.layers.count); MACs \(totalMACs); constant arrays \(totalConstantBytes) bytes (flash); arena \(plan.size) bytes (RAM).\n"
+        c += " * Layers \(model.layers.count); MACs \(totalMACs); constant arrays \(totalConstantBytes) bytes (flash); arena \(plan.arenaBytes) bytes (RAM).\n"
         let headers = Templates.files.keys.filter { $0.hasPrefix("runtime/") }.map { String($0.dropFirst("runtime/".count)) }.sorted()
         c += " * Build it with the runtime emitted next to it: \(headers.joined(separator: ", "))"
         c += kernels.isEmpty ? ".\n" : "\n * and \(kernels.joined(separator: ", ")).\n"
@@ -156,7 +157,9 @@ struct Unit {
 
         """
         c += "#include \"\(prefix).h\"\n#include \"mote_kernels.h\"\n\n#include <string.h>\n\n"
-        c += "/* Every tensor lives in this arena at the offset its layer comment gives; the union aligns it to 4 bytes. */\n"
+        c += "/* Every tensor lives in this arena at the offset its layer comment gives; the union aligns it to 4 bytes.\n"
+        c += " * Placement \(CText.comment(plan.strategy, limit: 60)); the tensors live at the busiest step take \(plan.lowerBoundBytes) bytes\n"
+        c += " * on their own (layers that run in place share their input's bytes). */\n"
         c += "static union {\n    int32_t align;\n    int8_t bytes[\(macro)_ARENA_BYTES];\n} \(prefix)_arena;\n\n"
         for layer in layers {
             c += layer.definitions

@@ -21,13 +21,14 @@ final class ArenaPlanTests: XCTestCase {
         return (0..<model.tensors.count).map { t in first[t].map { $0...last[t] } }
     }
 
-    /// Tensors live at the same time never share a byte, unless one is a reshape of the other placed in place.
+    /// Tensors live at the same time never share a byte, unless one is the input of a layer that the plan runs in
+    /// place and the other its output (MotePlanTests checks the geometry of such aliases in detail).
     func checkPlan(_ model: QModel, file: StaticString = #filePath, line: UInt = #line) {
         let plan = ArenaPlan.plan(model)
         let ranges = liveRanges(model)
         var aliases = Set<[Int]>()
-        for layer in model.layers {
-            if case .reshape(let i, let o) = layer.op, plan.offsets[i] == plan.offsets[o] { aliases.insert([i, o]) }
+        for (i, layer) in model.layers.enumerated() where plan.inPlace[i] {
+            for input in layer.op.inputs { aliases.insert([input, layer.op.output]) }
         }
         XCTAssertEqual(plan.size % 4, 0, file: file, line: line)
         for t in model.tensors.indices {
@@ -62,11 +63,15 @@ final class ArenaPlanTests: XCTestCase {
     }
 
     func testReusesMemory() {
-        // chain: input 64, conv out 256 (reshape shares it), logits 10, probabilities 10. Peak: input + conv
-        // output = 320; logits and probabilities fit into the freed input bytes.
+        // chain: input 64, conv out 256 (reshape shares it), logits 10, probabilities 10 (softmax in place).
+        // Peak: input + conv output = 320; logits fit into the freed input bytes.
         let plan = ArenaPlan.plan(TestModels.chain())
         XCTAssertEqual(plan.size, 320)
-        XCTAssertEqual(plan.offsets, [0, 64, 64, 0, 12])
+        XCTAssertEqual(plan.offsets[1], plan.offsets[2], "flatten in place")
+        XCTAssertEqual(plan.offsets[3], plan.offsets[4], "softmax in place")
+        XCTAssertEqual(plan.inPlace, [false, true, false, true])
+        XCTAssertFalse((plan.offsets[0]..<plan.offsets[0] + 64).overlaps(plan.offsets[1]..<plan.offsets[1] + 256))
+        XCTAssertFalse((plan.offsets[3]..<plan.offsets[3] + 10).overlaps(plan.offsets[2]..<plan.offsets[2] + 256))
     }
 
     func testMalformedModelDoesNotTrap() {

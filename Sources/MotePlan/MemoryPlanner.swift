@@ -1,0 +1,101 @@
+import MoteIR
+
+/// Plans the activation arena of a `QModel`: lifetimes, in-place decisions, and the placement that needs the
+/// fewest bytes among several strategies. A pure function of the model's content: no Dictionary or Set order
+/// reaches an offset, so the same model always gets the same plan.
+public enum MemoryPlanner {
+    /// The placement strategies, in the order that breaks ties between equal arena sizes.
+    public static let strategyNames: [String] = Placement.Strategy.allCases.map(\.rawValue)
+    /// Appended to a strategy name for the variant that copies concats instead of writing their inputs in
+    /// place (tried only when some concat can be made free, since a free concat keeps all its inputs' bytes
+    /// reserved from the first input's creation on). Ties go to the in-place variant.
+    public static let concatCopiedSuffix = ", concats copied"
+
+    /// Scratch bytes layer `layer`'s kernel needs inside the arena. 0 for every kernel today (none uses an
+    /// im2col or accumulator buffer); a kernel that does returns its size here and the planner reserves it.
+    public static func kernelScratchBytes(_ layer: QLayer) -> Int { 0 }
+
+    public static func plan(_ model: QModel) -> MemoryPlan {
+        plan(model, scratchBytes: model.layers.map(kernelScratchBytes))
+    }
+
+    /// Plans with the given scratch bytes per layer (missing entries count as 0, negative ones as 0).
+    public static func plan(_ model: QModel, scratchBytes: [Int]) -> MemoryPlan {
+        let live = Liveness(model)
+        let layerCount = model.layers.count
+        let scratch = (0..<layerCount).map { i in i < scratchBytes.count ? max(0, scratchBytes[i]) : 0 }
+        let scratchBuffers = scratch.enumerated().compactMap { i, bytes in
+            bytes > 0 ? Buffer(id: live.count + i, size: MemoryPlan.align(bytes), range: LiveRange(first: i, last: i)) : nil
+        }
+
+        var variants = [(aliasing: Aliasing(model, live, fuseConcats: true), suffix: "")]
+        let concats = model.layers.indices.filter { if case .concat = model.layers[$0].op { return true } else { return false } }
+        if concats.contains(where: { variants[0].aliasing.inPlace[$0] }) {
+            variants.append((Aliasing(model, live, fuseConcats: false), concatCopiedSuffix))
+        }
+
+        var strategies: [String: Int] = [:]
+        var best: (name: String, size: Int, aliasing: Aliasing, buffers: [Buffer], offsets: [Int])? = nil
+        for (aliasing, suffix) in variants {
+            var aliasing = aliasing
+            let buffers = aliasing.buffers() + scratchBuffers
+            for strategy in Placement.Strategy.allCases {
+                let offsets = strategy.place(buffers)
+                let size = MemoryPlan.align(Placement.extent(buffers, offsets))
+                let name = strategy.rawValue + suffix
+                strategies[name] = size
+                if size < (best?.size ?? Int.max) {
+                    best = (name, size, aliasing, buffers, offsets)
+                }
+            }
+        }
+        guard let winner = best else {
+            // Unreachable (there is always at least one strategy); an empty plan keeps this path trap-free.
+            return MemoryPlan(arenaBytes: 0, lowerBoundBytes: 0, strategy: "", strategies: [:], offsets: [],
+                              sizes: [], liveRanges: [], inPlace: [], scratchBytes: [], scratchOffsets: [], occupancy: [])
+        }
+
+        var bufferOffset = [Int](repeating: -1, count: live.count + layerCount)
+        for (b, o) in zip(winner.buffers, winner.offsets) { bufferOffset[b.id] = o }
+        let offsets = (0..<live.count).map { t in
+            live.first[t] == nil ? -1 : bufferOffset[winner.aliasing.root[t]] + winner.aliasing.rel[t]
+        }
+        let scratchOffsets = (0..<layerCount).map { bufferOffset[live.count + $0] }
+        let ranges = (0..<live.count).map { live.range($0) }
+
+        // Lower bound: every tensor on its own bytes, at every step from the input copy to the output copy.
+        var lowerBound = 0
+        if live.count > 0 || layerCount > 0 {
+            for step in -1...layerCount {
+                var bytes = step >= 0 && step < layerCount ? scratch[step] : 0
+                for t in 0..<live.count where ranges[t]?.contains(step) == true { bytes += live.sizes[t] }
+                lowerBound = max(lowerBound, bytes)
+            }
+        }
+
+        let occupancy = (0..<layerCount).map { step -> Int in
+            var blocks: [(Int, Int)] = []
+            for t in 0..<live.count where ranges[t]?.contains(step) == true && live.sizes[t] > 0 {
+                blocks.append((offsets[t], offsets[t] + live.sizes[t]))
+            }
+            if scratch[step] > 0 { blocks.append((scratchOffsets[step], scratchOffsets[step] + scratch[step])) }
+            return unionLength(blocks)
+        }
+
+        return MemoryPlan(arenaBytes: winner.size, lowerBoundBytes: lowerBound, strategy: winner.name,
+                          strategies: strategies, offsets: offsets, sizes: live.sizes, liveRanges: ranges,
+                          inPlace: winner.aliasing.inPlace, scratchBytes: scratch, scratchOffsets: scratchOffsets,
+                          occupancy: occupancy)
+    }
+
+    /// Bytes covered by the union of half-open intervals.
+    static func unionLength(_ blocks: [(Int, Int)]) -> Int {
+        var total = 0, end = Int.min
+        for (lo, hi) in blocks.sorted(by: { $0 < $1 }) {
+            let start = max(lo, end)
+            if hi > start { total += hi - start }
+            end = max(end, hi)
+        }
+        return total
+    }
+}
