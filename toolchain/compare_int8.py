@@ -356,7 +356,7 @@ def run_mote(mote: str, model: str, cal_path: str, x_path: str, labels_path, met
 
 def main() -> int:
     default_mote = os.path.join(REPO, ".build", "release", "mote")
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+    ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="Models: " + ", ".join(ALL_MODELS))
     ap.add_argument("--mote", default=default_mote, help="mote binary (default .build/release/mote)")
@@ -527,6 +527,12 @@ def print_table(results: dict, methods: list[str], skip_mote: bool) -> None:
     print("  AD score err: anomaly score = mean squared reconstruction error per window; mean |int8 - float| over the")
     print("  windows (and relative to the mean float score). Top-1 agreement is meaningless for the autoencoder.")
     print("  mismatches: output bytes where Mote's C differs from its Swift integer interpreter (mote verify), must be 0.")
+    gaps = [abs(r["sqnr_db"] - r["verify_report"]["sqnr_db"]) for e in results["models"].values()
+            for r in e.get("mote", {}).values() if "verify_report" in r and math.isfinite(r["sqnr_db"])
+            and isinstance(r["verify_report"].get("sqnr_db"), (int, float))]
+    if gaps:
+        print(f"  mote verify's own SQNR (against Mote's float interpreter) differs from the SQNR here (against")
+        print(f"  onnxruntime float) by at most {max(gaps):.3f} dB.")
     for name, e in results["models"].items():
         if "float_class_histogram" in e:
             hist = e["float_class_histogram"]

@@ -3,24 +3,15 @@ import MoteCodegen
 import MoteFloat
 import MoteIR
 import MoteQuant
+import MoteReport
+import MoteVerify
 
 /// `mote compile MODEL.onnx --calibration CAL.npy -o DIR [--name NAME] [--calibrate minmax|percentile|mse]
 /// [--no-bias-correction] [--json]`.
 enum CompileCommand {
-    struct Summary: Codable {
-        var name: String
-        var directory: String
-        var files: [String]
-        var layers: Int
-        var macs: Int
-        var weightsBytes: Int
-        var arenaBytes: Int
-        var calibrationSamples: Int
-        var calibrate: String
-    }
-
-    static func run(_ args: [String], console: Console) throws {
-        let parsed = try Arguments(args, valueOptions: ["--calibration", "-o", "--name", "--calibrate", "--weights"],
+    static func run(_ args: [String], console: Console) throws -> ExitCode {
+        let parsed = try Arguments(args, valueOptions: ["--calibration", "-o", "--name", "--calibrate", "--weights",
+                                                        "--flash-budget", "--ram-budget"],
                                    flagOptions: ["--json", "--no-bias-correction"])
         let path = try parsed.onePositional("MODEL.onnx")
         let calibrationPath = try parsed.required("--calibration")
@@ -36,6 +27,7 @@ enum CompileCommand {
         if let weights = try parsed.single("--weights"), weights != "int8" {
             throw UsageError("--weights \(Diagnostic.printable(weights)) is not available yet (int8 only)")
         }
+        let budget = try ReportCommand.budget(parsed)
         let options = QuantizeOptions(rangeMethod: method, biasCorrection: !parsed.flags.contains("--no-bias-correction"))
 
         let modelBytes = try Files.read(path)
@@ -57,6 +49,16 @@ enum CompileCommand {
         }
         let hash = SHA256.hex(modelBytes)
         let emitted = try Codegen.emit(program, options: CodegenOptions(name: name, toolVersion: MoteVersion.string, modelHash: hash))
+
+        // Sizes as the compilers see them; without a C compiler the report says what it could not measure.
+        var measurement: SizeMeasurement? = nil
+        do {
+            measurement = try SizeProbe.measure(emitted: emitted, name: name, layerCount: program.layers.count)
+        } catch {
+            console.err("warning: code size and stack not measured: \(error)")
+        }
+        let report = SizeReport(model: program, plan: Codegen.memoryPlan(program), measurement: measurement, name: name, budget: budget)
+
         let metadata = CompileMetadata(toolVersion: MoteVersion.string, name: name, modelSha256: hash,
                                        sourceModel: CompiledModel.sourceModelFile, weights: "int8",
                                        calibration: .init(method: method.rawValue, samples: samples.count,
@@ -65,18 +67,18 @@ enum CompileCommand {
         files.append((CompiledModel.sourceModelFile, modelBytes))
         files.append((CompiledModel.programFile, try CompiledModel.encode(program)))
         files.append((CompiledModel.metadataFile, try CompiledModel.encode(metadata)))
+        files.append((ReportCommand.jsonFile, Array(try report.json().utf8)))
+        files.append((ReportCommand.markdownFile, Array(report.markdown(svgFile: ReportCommand.svgFile).utf8)))
+        files.append((ReportCommand.svgFile, Array(report.svg().utf8)))
         try OutputDirectory.write(files, to: dir)
 
-        let summary = Summary(name: name, directory: dir, files: files.map(\.path).sorted(), layers: program.layers.count,
-                              macs: program.layers.reduce(0) { $0 + $1.op.macs },
-                              weightsBytes: program.layers.reduce(0) { $0 + $1.op.parameterBytes },
-                              arenaBytes: Codegen.arenaPlan(program).size, calibrationSamples: samples.count,
-                              calibrate: method.rawValue)
         if parsed.flags.contains("--json") {
-            console.out(try JSON.encode(summary))
+            console.out(try report.json())
         } else {
-            console.out("compiled \(Diagnostic.printable(path)) → \(Diagnostic.printable(dir))/\(name).c: \(summary.layers) layers, \(summary.macs) MACs, \(summary.weightsBytes) bytes of weights and tables, \(summary.arenaBytes)-byte arena (calibrated on \(samples.count) samples, \(method.rawValue))")
+            console.out("compiled \(Diagnostic.printable(path)) → \(Diagnostic.printable(dir))/\(name).c (calibrated on \(samples.count) samples, \(method.rawValue))")
+            console.out(ReportCommand.summary(report))
         }
+        return ReportCommand.verdict(report, console: console)
     }
 }
 
@@ -95,27 +97,5 @@ enum CIdentifier {
         guard let first = s.unicodeScalars.first, s.unicodeScalars.count <= 32 else { return false }
         func letter(_ c: Unicode.Scalar) -> Bool { (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_" }
         return letter(first) && s.unicodeScalars.allSatisfy { letter($0) || ($0 >= "0" && $0 <= "9") }
-    }
-}
-
-extension QOp {
-    /// Multiply-accumulates of the layer.
-    var macs: Int {
-        switch self {
-        case .conv(let c): return c.macs
-        case .dense(let d): return d.macs
-        default: return 0
-        }
-    }
-
-    /// Bytes of constant data the layer keeps in flash (weights, biases, multipliers, tables).
-    var parameterBytes: Int {
-        switch self {
-        case .conv(let c): return c.weights.count + 4 * c.bias.count + 8 * c.requant.count
-        case .dense(let d): return d.weights.count + 4 * d.bias.count + 8 * d.requant.count
-        case .table: return 256
-        case .softmax: return 256 * 4
-        default: return 0
-        }
     }
 }

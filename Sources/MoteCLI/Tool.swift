@@ -29,11 +29,15 @@ public enum Tool {
       run MODEL.onnx --input X.npy [--input …] --output Y.npy [--output …]
                                                          run the float reference interpreter on a batch
       compile MODEL.onnx --calibration CAL.npy -o DIR [--name NAME] [--calibrate minmax|percentile|mse]
-              [--no-bias-correction] [--json]            calibrate, quantize to int8, emit C99 into DIR
+              [--no-bias-correction] [--flash-budget B] [--ram-budget B] [--json]
+                                                         calibrate, quantize to int8, emit C99 and a size report
+      report DIR [--json] [--flash-budget B] [--ram-budget B]
+                                                         flash/RAM per layer and in total, against budgets
       verify DIR --input X.npy [--labels L.npy] [--output Q.npy] [--json]
                                                          build the C with gcc (strict, sanitizers), compare every
                                                          output byte with the Swift integer interpreter
-    exit codes: 0 ok, 1 input or model error, 2 usage error, 3 verification mismatch
+    exit codes: 0 ok, 1 input or model error, 2 usage error, 3 budget exceeded or verification mismatch
+    sizes: bytes, or with a KiB/MiB suffix (e.g. 256KiB)
     """
 
     /// Runs one command; returns the process exit code.
@@ -47,7 +51,8 @@ public enum Tool {
             switch command {
             case "inspect": try InspectCommand.run(rest, console: console)
             case "run": try RunCommand.run(rest, console: console)
-            case "compile": try CompileCommand.run(rest, console: console)
+            case "compile": return try CompileCommand.run(rest, console: console)
+            case "report": return try ReportCommand.run(rest, console: console)
             case "verify": return try VerifyCommand.run(rest, console: console)
             case "help", "--help", "-h":
                 console.out(usage)
