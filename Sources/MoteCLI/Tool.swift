@@ -33,9 +33,11 @@ public enum Tool {
                                                          calibrate, quantize to int8, emit C99 and a size report
       report DIR [--json] [--flash-budget B] [--ram-budget B]
                                                          flash/RAM per layer and in total, against budgets
-      verify DIR --input X.npy [--labels L.npy] [--output Q.npy] [--json]
-                                                         build the C with gcc (strict, sanitizers), compare every
-                                                         output byte with the Swift integer interpreter
+      verify DIR --input X.npy [--labels L.npy] [--output Q.npy]
+             [--target host|cortex-m0|cortex-m3|cortex-m4|cortex-m7|cortex-m33] [--json]
+                                                         build the C with gcc (strict, sanitizers) or for a Cortex-M
+                                                         core under QEMU, compare every output byte with the Swift
+                                                         integer interpreter
     exit codes: 0 ok, 1 input or model error, 2 usage error, 3 budget exceeded or verification mismatch
     sizes: bytes, or with a KiB/MiB suffix (e.g. 256KiB)
     """

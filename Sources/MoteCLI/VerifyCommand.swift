@@ -6,9 +6,11 @@ import MoteNPY
 import MoteONNX
 import MoteVerify
 
-/// `mote verify DIR --input X.npy [--labels L.npy] [--output Q.npy] [--json]`: builds the emitted C with the
-/// host gcc (strict warnings, then sanitizers), runs every input through both builds and through the Swift
-/// integer interpreter, and compares every output byte. Exit 3 when any byte differs.
+/// `mote verify DIR --input X.npy [--labels L.npy] [--output Q.npy] [--target CORE] [--json]`: builds the emitted C
+/// with the host gcc (strict warnings, then sanitizers) — or, with `--target cortex-m0|m3|m4|m7|m33`, cross-compiles
+/// it with arm-none-eabi-gcc and runs it under qemu-system-arm on the board emulating that core — runs every input
+/// through the build(s) and through the Swift integer interpreter, and compares every output byte. Exit 3 when any
+/// byte differs.
 enum VerifyCommand {
     struct Report: Codable {
         var directory: String
@@ -25,9 +27,17 @@ enum VerifyCommand {
     }
 
     static func run(_ args: [String], console: Console) throws -> ExitCode {
-        let parsed = try Arguments(args, valueOptions: ["--input", "--labels", "--output"], flagOptions: ["--json"])
+        let parsed = try Arguments(args, valueOptions: ["--input", "--labels", "--output", "--target"], flagOptions: ["--json"])
         let dir = try parsed.onePositional("DIR")
         let inputPath = try parsed.required("--input")
+        var core: CortexM.Core? = nil
+        if let target = try parsed.single("--target"), target != "host" {
+            guard let known = CortexM.cores.first(where: { $0.name == target }) else {
+                throw UsageError("unknown --target '\(Diagnostic.printable(target))'; known: host, \(CortexM.cores.map(\.name).joined(separator: ", "))")
+            }
+            try CortexM.checkTools()
+            core = known
+        }
         let (meta, program, sourceBytes) = try CompiledModel.load(dir)
         let graph = try ONNXImport.graph(fromBytes: sourceBytes, file: "\(dir)/\(CompiledModel.sourceModelFile)")
         guard program.inputs.count == 1, graph.inputs.count == 1, let outputTensor = program.outputs.first else {
@@ -48,23 +58,27 @@ enum VerifyCommand {
         let quantizedInputs = samples.map { s in s.data.map { inQuant.quantize($0) } }
         let expected = try quantizedInputs.map { try interpreter.run([$0]) }
 
-        // The emitted C, built twice.
+        // The emitted C, built twice on the host, or once for the Cortex-M core and run under QEMU.
         let outputSizes = program.outputs.map { program.tensors[$0].count }
         var mismatches = 0
         var firstMismatch: String? = nil
         var cOutputs: [[Int8]] = []
-        let profiles = [Harness.Profile.strict, Harness.Profile.sanitize]
+        let profiles = core.map { [Harness.Profile(name: $0.name, flags: CortexM.flags(for: $0))] }
+            ?? [Harness.Profile.strict, Harness.Profile.sanitize]
         for profile in profiles {
-            let got = try Harness.run(directory: URL(fileURLWithPath: dir), name: meta.name,
-                                      inputSizes: [program.tensors[program.inputs[0]].count], outputSizes: outputSizes,
-                                      samples: quantizedInputs, profile: profile)
+            let directory = URL(fileURLWithPath: dir), inputSizes = [program.tensors[program.inputs[0]].count]
+            let got = try core.map {
+                try CortexM.run(directory: directory, name: meta.name, inputSizes: inputSizes, outputSizes: outputSizes,
+                                samples: quantizedInputs, core: $0)
+            } ?? Harness.run(directory: directory, name: meta.name, inputSizes: inputSizes, outputSizes: outputSizes,
+                             samples: quantizedInputs, profile: profile)
             for (s, (g, e)) in zip(got, expected.map { $0.flatMap { $0 } }).enumerated() {
                 for (i, (a, b)) in zip(g, e).enumerated() where a != b {
                     mismatches += 1
                     if firstMismatch == nil { firstMismatch = "\(profile.name) build, sample \(s), output byte \(i): C \(a), Swift \(b)" }
                 }
             }
-            if profile.name == Harness.Profile.strict.name { cOutputs = got }
+            if profile.name == profiles[0].name { cOutputs = got }
         }
 
         // Agreement with the float model, on the first output.
