@@ -5,7 +5,7 @@ import MoteIR
 ///
 /// Every layer runs the loops and rounding of its C kernel (`Templates/kernels/mote_<op>.c`) with the
 /// arithmetic of `MoteFixedPoint`, so the C's output must equal this byte for byte. The model is validated
-/// once, in `init`: afterwards no input data can make a kernel trap or read out of bounds.
+/// once, in `init` (`QModel.validate()`): afterwards no input data can make a kernel trap or read out of bounds.
 public struct IntegerInterpreter: Sendable {
     public let model: QModel
     /// For each tensor, the index of the last layer that reads it (−1: none), so buffers can be released
@@ -13,7 +13,7 @@ public struct IntegerInterpreter: Sendable {
     private let lastUse: [Int]
 
     public init(model: QModel) throws {
-        try ModelValidation.validate(model)
+        try model.validate()
         var lastUse = [Int](repeating: -1, count: model.tensors.count)
         for (i, layer) in model.layers.enumerated() {
             for t in layer.op.inputs { lastUse[t] = i }
@@ -70,58 +70,6 @@ public struct IntegerInterpreter: Sendable {
         case .pad(let l): return PadKernel.run(l, value(l.input))
         case .transpose(let l): return TransposeKernel.run(l, value(l.input))
         case .reshape(let input, _): return value(input)  // same bytes; the C copies (or plans it in place)
-        }
-    }
-}
-
-/// Whole-model checks: tensor indices, single assignment, execution order, and each layer's parameters.
-enum ModelValidation {
-    static func validate(_ model: QModel) throws {
-        for (i, t) in model.tensors.enumerated() {
-            guard Shape.checkedCount(t.shape) != nil else {
-                throw Diagnostic("tensor \(i) ('\(Diagnostic.printable(t.name))') has shape \(Shape.describe(t.shape)): a negative dimension or more than \(Shape.maxElements) elements")
-            }
-        }
-        let count = model.tensors.count
-        var defined = [Bool](repeating: false, count: count)
-        for t in model.inputs {
-            guard t >= 0 && t < count else { throw Diagnostic("model input refers to tensor \(t), but there are \(count) tensors") }
-            guard !defined[t] else { throw Diagnostic("tensor \(t) is listed twice as a model input") }
-            defined[t] = true
-        }
-        for layer in model.layers {
-            let check = LayerCheck(layer: layer, tensors: model.tensors)
-            for t in layer.op.inputs {
-                try check.require(t >= 0 && t < count, "input tensor \(t) is out of range (\(count) tensors)")
-                try check.require(defined[t], "input tensor \(t) ('\(Diagnostic.printable(model.tensors[t].name))') is not computed before this layer")
-            }
-            let out = layer.op.output
-            try check.require(out >= 0 && out < count, "output tensor \(out) is out of range (\(count) tensors)")
-            try check.require(!defined[out], "output tensor \(out) ('\(Diagnostic.printable(model.tensors[out].name))') is already written by a model input or an earlier layer")
-            try validate(layer.op, check)
-            defined[out] = true
-        }
-        for t in model.outputs {
-            guard t >= 0 && t < count else { throw Diagnostic("model output refers to tensor \(t), but there are \(count) tensors") }
-            guard defined[t] else { throw Diagnostic("model output tensor \(t) ('\(Diagnostic.printable(model.tensors[t].name))') is never computed") }
-        }
-    }
-
-    private static func validate(_ op: QOp, _ check: LayerCheck) throws {
-        switch op {
-        case .conv(let l): try ConvKernel.validate(l, check)
-        case .dense(let l): try DenseKernel.validate(l, check)
-        case .add(let l): try AddKernel.validate(l, check)
-        case .mul(let l): try MulKernel.validate(l, check)
-        case .pool(let l): try PoolKernel.validate(l, check)
-        case .mean(let l): try MeanKernel.validate(l, check)
-        case .table(let l): try TableKernel.validate(l, check)
-        case .softmax(let l): try SoftmaxKernel.validate(l, check)
-        case .concat(let l): try ConcatKernel.validate(l, check)
-        case .pad(let l): try PadKernel.validate(l, check)
-        case .transpose(let l): try TransposeKernel.validate(l, check)
-        case .reshape(let input, let output):
-            try check.tensor(output, count: check.tensors[input].count, "output")
         }
     }
 }

@@ -8,15 +8,6 @@ import MoteIR
 /// subtracted) and requantized. Add is exactly `FixedPoint.add`; Sub replaces the int32 sum by a difference.
 /// The int32 steps wrap as in `FixedPoint.add` (never with quantizer-made parameters).
 enum AddKernel {
-    static func validate(_ p: QAdd, _ check: LayerCheck) throws {
-        try check.broadcast(p.broadcast, input1: p.input1, input2: p.input2, output: p.output)
-        try check.require(p.leftShift >= 0 && p.leftShift <= 31, "leftShift is \(p.leftShift), expected 0...31")
-        try check.multiplier(p.input1Multiplier, "input1Multiplier")
-        try check.multiplier(p.input2Multiplier, "input2Multiplier")
-        try check.multiplier(p.outputMultiplier, "outputMultiplier")
-        _ = try check.clamp(p.clampMin, p.clampMax)
-    }
-
     static func run(_ p: QAdd, _ input1: [Int8], _ input2: [Int8]) -> [Int8] {
         let b = p.broadcast
         var output = [Int8](repeating: 0, count: Shape.count(b.shape))

@@ -6,21 +6,6 @@ import MoteIR
 /// (reference/requantize.h): out = clamp(MBQM(x − zpIn, multiplier) + zpOut, −128, 127); otherwise copied.
 /// Mirrors TFLM's `Concatenation` reference (reference/concatenation.h). C twin: `mote_concat.c`.
 enum ConcatKernel {
-    static func validate(_ p: QConcat, _ check: LayerCheck) throws {
-        try check.positive(p.outer, "outer")
-        try check.require(!p.parts.isEmpty, "has no inputs")
-        try check.require(p.parts.count <= Int(Int32.max), "has too many inputs")
-        var rowTotal = 0
-        for (k, part) in p.parts.enumerated() {
-            try check.nonNegative(part.rowSize, "parts[\(k)].rowSize")
-            try check.tensor(part.input, count: try check.product([p.outer, part.rowSize], "parts[\(k)]"), "parts[\(k)] input")
-            if let m = part.requant { try check.multiplier(m, "parts[\(k)].requant") }
-            rowTotal += part.rowSize  // each ≤ 2^26 and the product below is checked
-            try check.require(rowTotal <= LayerCheck.maxDimension, "output row exceeds \(LayerCheck.maxDimension) elements")
-        }
-        try check.tensor(p.output, count: try check.product([p.outer, rowTotal], "output"), "output")
-    }
-
     static func run(_ p: QConcat, _ inputs: [[Int8]]) -> [Int8] {
         var output = [Int8]()
         output.reserveCapacity(p.outer * p.parts.reduce(0) { $0 + $1.rowSize })

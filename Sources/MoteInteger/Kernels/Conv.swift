@@ -9,34 +9,6 @@ import MoteIR
 /// and a sum of 65 536 of them still fits — but a hand-made `QModel` with huge offsets gets the same wrapped
 /// result here and in C. Wrapping addition is associative, so the order of the taps cannot change the result.
 enum ConvKernel {
-    static func validate(_ p: QConv, _ check: LayerCheck) throws {
-        for (value, name) in [(p.batch, "batch"), (p.inChannels, "inChannels"), (p.inHeight, "inHeight"),
-                              (p.inWidth, "inWidth"), (p.outChannels, "outChannels"), (p.outHeight, "outHeight"),
-                              (p.outWidth, "outWidth"), (p.kernelHeight, "kernelHeight"), (p.kernelWidth, "kernelWidth"),
-                              (p.strideHeight, "strideHeight"), (p.strideWidth, "strideWidth"),
-                              (p.dilationHeight, "dilationHeight"), (p.dilationWidth, "dilationWidth"), (p.groups, "groups")] {
-            try check.positive(value, name)
-        }
-        try check.nonNegative(p.padTop, "padTop")
-        try check.nonNegative(p.padLeft, "padLeft")
-        try check.require(p.inChannels % p.groups == 0 && p.outChannels % p.groups == 0,
-                          "groups \(p.groups) does not divide inChannels \(p.inChannels) and outChannels \(p.outChannels)")
-        try check.window(output: p.outHeight, kernel: p.kernelHeight, stride: p.strideHeight,
-                         dilation: p.dilationHeight, axis: "height")
-        try check.window(output: p.outWidth, kernel: p.kernelWidth, stride: p.strideWidth,
-                         dilation: p.dilationWidth, axis: "width")
-        let inCount = try check.product([p.batch, p.inChannels, p.inHeight, p.inWidth], "input")
-        let outCount = try check.product([p.batch, p.outChannels, p.outHeight, p.outWidth], "output")
-        let weightCount = try check.product([p.outChannels, p.inChannels / p.groups, p.kernelHeight, p.kernelWidth], "weights")
-        try check.tensor(p.input, count: inCount, "input")
-        try check.tensor(p.output, count: outCount, "output")
-        try check.array(p.weights.count, weightCount, "weights")
-        try check.array(p.bias.count, p.outChannels, "bias")
-        try check.array(p.requant.count, p.outChannels, "requant")
-        for (m, r) in p.requant.enumerated() { try check.multiplier(r, "requant[\(m)]") }
-        _ = try check.clamp(p.clampMin, p.clampMax)
-    }
-
     static func run(_ p: QConv, _ input: [Int8]) -> [Int8] {
         var output = [Int8](repeating: 0, count: p.batch * p.outChannels * p.outHeight * p.outWidth)
         let inPerGroup = p.inChannels / p.groups
@@ -46,12 +18,12 @@ enum ConvKernel {
         // The taps inside the input depend only on the output row (column), not on the channel.
         let rows = (0..<p.outHeight).map { oy -> (origin: Int, lo: Int, hi: Int) in
             let origin = oy * p.strideHeight - p.padTop
-            let r = tapRange(origin: origin, dilation: p.dilationHeight, kernel: p.kernelHeight, size: p.inHeight)
+            let r = SlidingWindow.tapRange(origin: origin, dilation: p.dilationHeight, kernel: p.kernelHeight, size: p.inHeight)
             return (origin, r.lo, r.hi)
         }
         let cols = (0..<p.outWidth).map { ox -> (origin: Int, lo: Int, hi: Int) in
             let origin = ox * p.strideWidth - p.padLeft
-            let r = tapRange(origin: origin, dilation: p.dilationWidth, kernel: p.kernelWidth, size: p.inWidth)
+            let r = SlidingWindow.tapRange(origin: origin, dilation: p.dilationWidth, kernel: p.kernelWidth, size: p.inWidth)
             return (origin, r.lo, r.hi)
         }
         // Locals rather than property reads inside the hot loops.

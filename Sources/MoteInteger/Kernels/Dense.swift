@@ -6,22 +6,6 @@ import MoteIR
 ///
 /// The accumulator wraps exactly as in `ConvKernel` (a real model never reaches int32's limits).
 enum DenseKernel {
-    static func validate(_ p: QDense, _ check: LayerCheck) throws {
-        try check.positive(p.rows, "rows")
-        try check.positive(p.inFeatures, "inFeatures")
-        try check.positive(p.outFeatures, "outFeatures")
-        let inCount = try check.product([p.rows, p.inFeatures], "input")
-        let outCount = try check.product([p.rows, p.outFeatures], "output")
-        let weightCount = try check.product([p.outFeatures, p.inFeatures], "weights")
-        try check.tensor(p.input, count: inCount, "input")
-        try check.tensor(p.output, count: outCount, "output")
-        try check.array(p.weights.count, weightCount, "weights")
-        try check.array(p.bias.count, p.outFeatures, "bias")
-        try check.array(p.requant.count, p.outFeatures, "requant")
-        for (m, r) in p.requant.enumerated() { try check.multiplier(r, "requant[\(m)]") }
-        _ = try check.clamp(p.clampMin, p.clampMax)
-    }
-
     static func run(_ p: QDense, _ input: [Int8]) -> [Int8] {
         var output = [Int8](repeating: 0, count: p.rows * p.outFeatures)
         let lo = Int8(p.clampMin), hi = Int8(p.clampMax)

@@ -8,15 +8,6 @@ import MoteIR
 ///
 /// The sum wraps in int32 (C: `uint32_t`); with int8 zero points it cannot reach 2^31 for any reduce ≤ 2^23.
 enum MeanKernel {
-    static func validate(_ p: QMean, _ check: LayerCheck) throws {
-        try check.positive(p.outer, "outer")
-        try check.positive(p.reduce, "reduce")
-        try check.positive(p.inner, "inner")
-        try check.tensor(p.input, count: try check.product([p.outer, p.reduce, p.inner], "input"), "input")
-        try check.tensor(p.output, count: try check.product([p.outer, p.inner], "output"), "output")
-        try check.multiplier(p.multiplier, "multiplier")
-    }
-
     static func run(_ p: QMean, _ input: [Int8]) -> [Int8] {
         var output = [Int8](repeating: 0, count: p.outer * p.inner)
         input.withUnsafeBufferPointer { x in

@@ -6,12 +6,6 @@ import MoteIR
 ///
 /// The product fits int32 for real offsets (|·| ≤ 255²); for hand-made offsets it wraps, as in C.
 enum MulKernel {
-    static func validate(_ p: QMul, _ check: LayerCheck) throws {
-        try check.broadcast(p.broadcast, input1: p.input1, input2: p.input2, output: p.output)
-        try check.multiplier(p.multiplier, "multiplier")
-        _ = try check.clamp(p.clampMin, p.clampMax)
-    }
-
     static func run(_ p: QMul, _ input1: [Int8], _ input2: [Int8]) -> [Int8] {
         let b = p.broadcast
         var output = [Int8](repeating: 0, count: Shape.count(b.shape))

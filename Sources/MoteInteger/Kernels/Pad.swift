@@ -4,18 +4,6 @@ import MoteIR
 /// input, `value` elsewhere. Mirrors TFLite's `PadImpl` (reference/pad.h) generalised to crops and rank ≤ 6.
 /// C twin: `mote_pad.c`.
 enum PadKernel {
-    static func validate(_ p: QPad, _ check: LayerCheck) throws {
-        try check.shape(p.inShape, "inShape")
-        try check.shape(p.outShape, "outShape")
-        try check.require(p.outShape.count == p.inShape.count && p.padsBegin.count == p.inShape.count,
-                          "inShape, outShape and padsBegin have ranks \(p.inShape.count), \(p.outShape.count), \(p.padsBegin.count)")
-        for pad in p.padsBegin {
-            try check.require(abs(pad) <= LayerCheck.maxDimension, "padsBegin \(p.padsBegin) has a pad beyond ±\(LayerCheck.maxDimension)")
-        }
-        try check.tensor(p.input, count: try check.product(p.inShape, "input"), "input")
-        try check.tensor(p.output, count: try check.product(p.outShape, "output"), "output")
-    }
-
     static func run(_ p: QPad, _ input: [Int8]) -> [Int8] {
         let rank = p.inShape.count
         let inStrides = Shape.strides(p.inShape)

@@ -9,23 +9,6 @@ import MoteIR
 /// e·256 + sum/2 (the QModel contract allows uint64 there; 32 bits give the same quotient and spare the target
 /// a 64-bit division), and entry 0 ≥ 1, so the sum (which includes the max's own entry) is never 0.
 enum SoftmaxKernel {
-    static let maxAxis = 65535
-    static let maxEntry: UInt32 = 65536
-
-    static func validate(_ p: QSoftmax, _ check: LayerCheck) throws {
-        try check.positive(p.outer, "outer")
-        try check.positive(p.inner, "inner")
-        try check.require(p.axis >= 1 && p.axis <= maxAxis, "axis size is \(p.axis), expected 1...\(maxAxis)")
-        let count = try check.product([p.outer, p.axis, p.inner], "input")
-        try check.tensor(p.input, count: count, "input")
-        try check.tensor(p.output, count: count, "output")
-        try check.array(p.expTable.count, 256, "expTable")
-        try check.require(p.expTable[0] >= 1, "expTable[0] is 0: a softmax sum could be 0")
-        if let i = p.expTable.firstIndex(where: { $0 > maxEntry }) {
-            throw check.error("expTable[\(i)] is \(p.expTable[i]), expected at most \(maxEntry)")
-        }
-    }
-
     static func run(_ p: QSoftmax, _ input: [Int8]) -> [Int8] {
         var output = [Int8](repeating: 0, count: input.count)
         input.withUnsafeBufferPointer { x in

@@ -4,15 +4,6 @@ import MoteIR
 /// order, reads the input with strides inStrides[perm[d]]. Mirrors TFLite's `TransposeImpl`
 /// (reference/transpose.h). C twin: `mote_transpose.c`.
 enum TransposeKernel {
-    static func validate(_ p: QTranspose, _ check: LayerCheck) throws {
-        try check.shape(p.inShape, "inShape")
-        try check.require(p.perm.count == p.inShape.count && p.perm.sorted() == Array(0..<p.inShape.count),
-                          "perm \(p.perm) is not a permutation of 0..<\(p.inShape.count)")
-        let count = try check.product(p.inShape, "input")
-        try check.tensor(p.input, count: count, "input")
-        try check.tensor(p.output, count: count, "output")
-    }
-
     static func run(_ p: QTranspose, _ input: [Int8]) -> [Int8] {
         let inStrides = Shape.strides(p.inShape)
         let outShape = p.perm.map { p.inShape[$0] }

@@ -4,7 +4,7 @@ public struct QuantizeOptions: Sendable {
     /// Shift each channel's bias by the mean output error weight rounding causes on the calibration set.
     public var biasCorrection: Bool
 
-    public init(rangeMethod: RangeMethod = .minmax, biasCorrection: Bool = true) {
+    public init(rangeMethod: RangeMethod = .percentile, biasCorrection: Bool = true) {
         self.rangeMethod = rangeMethod
         self.biasCorrection = biasCorrection
     }

@@ -1,7 +1,42 @@
-import MoteIR
+extension QModel {
+    /// Checks the whole program before anything runs it, so that a malformed `QModel` gives a `Diagnostic`
+    /// (naming the layer where there is one) instead of an out-of-bounds trap in the integer interpreter or an
+    /// out-of-bounds read in the emitted C: tensor shapes and indices, single assignment, execution order, and
+    /// for each layer the element counts its kernel reads and writes, its array lengths, and bounds that keep
+    /// the kernels' `int32_t` index arithmetic far from overflow. Shared by `IntegerInterpreter` and `Codegen`.
+    public func validate() throws {
+        for (i, t) in tensors.enumerated() {
+            guard Shape.checkedCount(t.shape) != nil else {
+                throw Diagnostic("tensor \(i) ('\(Diagnostic.printable(t.name))') has shape \(Shape.describe(t.shape)): a negative dimension or more than \(Shape.maxElements) elements")
+            }
+        }
+        let count = tensors.count
+        var defined = [Bool](repeating: false, count: count)
+        for t in inputs {
+            guard t >= 0 && t < count else { throw Diagnostic("model input refers to tensor \(t), but there are \(count) tensors") }
+            guard !defined[t] else { throw Diagnostic("tensor \(t) is listed twice as a model input") }
+            defined[t] = true
+        }
+        for layer in layers {
+            let check = LayerCheck(layer: layer, tensors: tensors)
+            for t in layer.op.inputs {
+                try check.require(t >= 0 && t < count, "input tensor \(t) is out of range (\(count) tensors)")
+                try check.require(defined[t], "input tensor \(t) ('\(Diagnostic.printable(tensors[t].name))') is not computed before this layer")
+            }
+            let out = layer.op.output
+            try check.require(out >= 0 && out < count, "output tensor \(out) is out of range (\(count) tensors)")
+            try check.require(!defined[out], "output tensor \(out) ('\(Diagnostic.printable(tensors[out].name))') is already written by a model input or an earlier layer")
+            try check.op(layer.op)
+            defined[out] = true
+        }
+        for t in outputs {
+            guard t >= 0 && t < count else { throw Diagnostic("model output refers to tensor \(t), but there are \(count) tensors") }
+            guard defined[t] else { throw Diagnostic("model output tensor \(t) ('\(Diagnostic.printable(tensors[t].name))') is never computed") }
+        }
+    }
+}
 
-/// Checks one layer's parameters against its tensors before anything runs, so that a malformed `QModel` gives
-/// a `Diagnostic` naming the layer instead of an out-of-bounds trap (here) or an out-of-bounds read (in the C).
+/// Checks one layer's parameters against its tensors (whose indices are already known to be in range).
 ///
 /// The bounds are chosen so that every index and intermediate the C kernels compute in `int32_t` stays far
 /// from overflow: dimensions, strides, dilations and pads are at most `maxDimension` (2^26, the largest tensor
@@ -12,6 +47,8 @@ struct LayerCheck {
 
     static let maxDimension = Shape.maxElements
     static let maxExtent = 2 * Shape.maxElements
+    /// The largest rank of a broadcast, padded or transposed tensor (`MOTE_MAX_RANK` in mote_kernels.h).
+    static let maxRank = 6
 
     func error(_ message: String) -> Diagnostic {
         Diagnostic(node: layer.name, op: layer.op.name, message)
@@ -31,12 +68,12 @@ struct LayerCheck {
         try require(value >= 0 && value <= Self.maxDimension, "\(name) is \(value), expected 0...\(Self.maxDimension)")
     }
 
-    /// The product of `factors` (all already in 0...2^26), or an error when it exceeds 2^26.
+    /// The product of `factors` (each already checked to be in 0...2^26), or an error when it exceeds 2^26.
     func product(_ factors: [Int], _ what: String) throws -> Int {
         var total = 1
         for f in factors {
             let (p, overflow) = total.multipliedReportingOverflow(by: f)
-            try require(!overflow && p <= Self.maxDimension, "\(what) exceeds \(Self.maxDimension) elements")
+            try require(f >= 0 && !overflow && p <= Self.maxDimension, "\(what) exceeds \(Self.maxDimension) elements")
             total = p
         }
         return total
@@ -46,7 +83,7 @@ struct LayerCheck {
     func tensor(_ index: Int, count: Int, _ role: String) throws {
         let actual = tensors[index].count
         try require(actual == count,
-                     "\(role) tensor \(index) has \(actual) elements, the layer's parameters need \(count)")
+                    "\(role) tensor \(index) has \(actual) elements, the layer's parameters need \(count)")
     }
 
     func array(_ actual: Int, _ expected: Int, _ name: String) throws {
@@ -54,9 +91,8 @@ struct LayerCheck {
     }
 
     /// Activation clamp bounds: int8 and ordered.
-    func clamp(_ lo: Int32, _ hi: Int32) throws -> (min: Int8, max: Int8) {
+    func clamp(_ lo: Int32, _ hi: Int32) throws {
         try require(lo >= -128 && hi <= 127 && lo <= hi, "clamp range \(lo)...\(hi) is not inside -128...127")
-        return (Int8(lo), Int8(hi))
     }
 
     /// A value that must be an int8 (a zero point that is added to int8 sums before a division).
@@ -82,23 +118,9 @@ struct LayerCheck {
 
     /// Rank-limited shapes (broadcast, pad, transpose) of dimensions in 0...2^26.
     func shape(_ shape: [Int], _ name: String) throws {
-        try require(shape.count <= maxRank, "\(name) has rank \(shape.count), at most \(maxRank) is supported")
+        try require(shape.count <= Self.maxRank, "\(name) has rank \(shape.count), at most \(Self.maxRank) is supported")
         for d in shape {
             try require(d >= 0 && d <= Self.maxDimension, "\(name) \(Shape.describe(shape)) has a dimension outside 0...\(Self.maxDimension)")
         }
     }
-}
-
-/// The largest rank of a broadcast, padded or transposed tensor (`MOTE_MAX_RANK` in mote_kernels.h).
-let maxRank = 6
-
-/// Window taps that land inside `0..<size` for a window starting at `origin`: `k` in `lo..<hi` gives
-/// `origin + k·dilation` in range (an empty range when the window misses the input). Shared with the C
-/// (`mote_conv_tap_range`, `mote_pool_tap_range`), so both skip exactly the same taps.
-@inline(__always)
-func tapRange(origin: Int, dilation: Int, kernel: Int, size: Int) -> (lo: Int, hi: Int) {
-    let lo = origin >= 0 ? 0 : (-origin + dilation - 1) / dilation
-    var hi = origin >= size ? 0 : (size - origin + dilation - 1) / dilation
-    if hi > kernel { hi = kernel }
-    return (lo, hi < lo ? lo : hi)
 }
