@@ -38,6 +38,9 @@ public enum Tool {
                                                          build the C with gcc (strict, sanitizers) or for a Cortex-M
                                                          core under QEMU, compare every output byte with the Swift
                                                          integer interpreter
+      bench DIR [--target cortex-m0|cortex-m3|cortex-m4|cortex-m7|cortex-m33] [--inferences N] [--json]
+                                                         executed instructions per inference and per layer under
+                                                         QEMU (-icount, Mote's plugin), per MAC, flash and RAM
     exit codes: 0 ok, 1 input or model error, 2 usage error, 3 budget exceeded or verification mismatch
     sizes: bytes, or with a KiB/MiB suffix (e.g. 256KiB)
     """
@@ -56,6 +59,7 @@ public enum Tool {
             case "compile": return try CompileCommand.run(rest, console: console)
             case "report": return try ReportCommand.run(rest, console: console)
             case "verify": return try VerifyCommand.run(rest, console: console)
+            case "bench": return try BenchCommand.run(rest, console: console)
             case "help", "--help", "-h":
                 console.out(usage)
             default:
