@@ -30,13 +30,22 @@ enum RunCommand {
             throw d.inFile(path)
         }
         // Encode everything first, then write: an error leaves no partial set of outputs.
-        let encoded = outputs.map { NPY.encode(NPYArray(floats: $0.data, shape: $0.shape)) }
+        let encoded = try zip(outputs, outputPaths).map { NPY.encode(try NPYFiles.float32Array($0.data, shape: $0.shape, for: $1)) }
         for (bytes, file) in zip(encoded, outputPaths) { try Files.write(bytes, to: file) }
     }
 }
 
 /// `.npy` files as float tensors, with errors naming the file.
 enum NPYFiles {
+    /// A float32 array for writing, refusing (instead of trapping on) a shape that does not hold the data.
+    static func float32Array(_ data: [Float], shape: [Int], for path: String) throws -> NPYArray {
+        do {
+            return try NPYArray(storage: .float32(data), shape: shape)
+        } catch let e as NPYError {
+            throw Diagnostic(file: path, e.message)
+        }
+    }
+
     /// Reads a numeric array and checks that it is either one sample of `shape` or a batch of them.
     static func readFloats(_ path: String, expecting shape: [Int], name: String) throws -> FloatTensor {
         let array: NPYArray
@@ -48,7 +57,8 @@ enum NPYFiles {
         let sample = Array(shape.dropFirst())
         let fits = array.shape == shape || (array.shape.count == shape.count && Array(array.shape.dropFirst()) == sample && shape.first == 1)
         guard fits, array.count > 0 else {
-            throw Diagnostic(file: path, "array shape \(Shape.describe(array.shape)) does not fit input '\(Diagnostic.printable(name))' of shape \(Shape.describe(shape)) (expected \(Shape.describe(shape)) or [B\(sample.isEmpty ? "" : ",")\(sample.map(String.init).joined(separator: ","))])")
+            let batched = shape.first == 1 ? " or [B\(sample.isEmpty ? "" : ",")\(sample.map(String.init).joined(separator: ","))]" : ""
+            throw Diagnostic(file: path, "array shape \(Shape.describe(array.shape)) does not fit input '\(Diagnostic.printable(name))' of shape \(Shape.describe(shape)) (expected \(Shape.describe(shape))\(batched))")
         }
         let values = array.asFloats()
         if let bad = values.firstIndex(where: { !$0.isFinite }) {

@@ -90,8 +90,10 @@ enum VerifyCommand {
         let agreement = Agreement.measure(float: floats, quantized: dequantized, labels: labels)
 
         if let outPath = try parsed.single("--output") {
-            let shape = [samples.count] + Array(program.tensors[outputTensor].shape.dropFirst())
-            try Files.write(NPY.encode(NPYArray(floats: dequantized.flatMap { $0 }, shape: shape)), to: outPath)
+            // One sample's output stacked along a new batch axis (or along its own batch axis of 1).
+            let sampleShape = program.tensors[outputTensor].shape
+            let shape = [samples.count] + (sampleShape.first == 1 ? Array(sampleShape.dropFirst()) : sampleShape)
+            try Files.write(NPY.encode(try NPYFiles.float32Array(dequantized.flatMap { $0 }, shape: shape, for: outPath)), to: outPath)
         }
         let report = Report(directory: dir, inputs: samples.count, builds: profiles.map(\.name),
                             outputBytes: outputSizes.reduce(0, +) * samples.count * profiles.count, mismatches: mismatches,

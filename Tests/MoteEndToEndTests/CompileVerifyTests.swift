@@ -88,6 +88,22 @@ final class CompileVerifyTests: XCTestCase {
         }
     }
 
+    /// A model with a fixed batch of 4 ([4,20] → [4,10]) compiles, verifies and writes its outputs as
+    /// [samples, 4, 10] (this used to trap on a shape that did not hold the data).
+    func testFixedBatchModelWritesItsOutputs() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SeededGenerator(seed: 5)
+        let input = dir.appendingPathComponent("x.npy")
+        try Data(NPY.encode(NPYArray(floats: (0..<80).map { _ in Float.random(in: -2...2, using: &rng) }, shape: [4, 20]))).write(to: input)
+        let out = dir.appendingPathComponent("mlp")
+        compile(TestPaths.fixtures.appendingPathComponent("torch/mlp_batch4_op13.onnx"), calibration: input, into: out)
+        let y = dir.appendingPathComponent("y.npy")
+        let r = mote(["verify", out.path, "--input", input.path, "--output", y.path])
+        XCTAssertEqual(r.code, .ok, r.err)
+        XCTAssertEqual(try NPY.decode(TestPaths.read(y)).shape, [1, 4, 10])
+    }
+
     /// An all-zero weight channel and a constant-zero activation quantize without dividing by zero.
     func testDeadChannelAndConstantActivation() throws {
         let dir = try temporaryDirectory()
