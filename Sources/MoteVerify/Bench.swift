@@ -94,19 +94,13 @@ public enum CortexMBench {
 
     /// The harness: a fixed input pattern, `inferences` calls of `<name>_run`; returns 0, or 1 when a run fails.
     static func source(name: String, inputSizes: [Int], outputSizes: [Int], inferences: Int) -> String {
-        let inTotal = inputSizes.reduce(0, +), outTotal = outputSizes.reduce(0, +)
-        var args: [String] = []
-        var offset = 0
-        for size in inputSizes { args.append("in + \(offset)"); offset += size }
-        offset = 0
-        for size in outputSizes { args.append("out + \(offset)"); offset += size }
+        let io = Harness.IOBuffers(inputSizes: inputSizes, outputSizes: outputSizes)
         return """
         /* Mote Cortex-M bench harness: a fixed pseudo-random input, \(inferences) inference(s). */
         #include <stdint.h>
         #include "\(name).h"
 
-        static int8_t in[\(max(inTotal, 1))];
-        static int8_t out[\(max(outTotal, 1))];
+        \(io.declarations)
         static volatile int mote_bench_runs = \(inferences);
 
         int main(void)
@@ -117,7 +111,7 @@ public enum CortexMBench {
                 in[i] = (int8_t)(s >> 24);
             }
             for (int k = 0; k < mote_bench_runs; k++) {
-                if (\(name)_run(\(args.joined(separator: ", "))) != 0) return 1;
+                if (\(name)_run(\(io.arguments)) != 0) return 1;
             }
             return 0;
         }

@@ -70,20 +70,14 @@ public enum CortexM {
     /// C source of the firmware harness: reads whole samples from `inputPath` on the host, runs the model on each,
     /// writes the outputs to `outputPath`; returns 0, or 1/2 after printing what failed.
     public static func source(name: String, inputSizes: [Int], outputSizes: [Int], inputPath: String, outputPath: String) -> String {
-        let inTotal = inputSizes.reduce(0, +), outTotal = outputSizes.reduce(0, +)
-        var args: [String] = []
-        var offset = 0
-        for size in inputSizes { args.append("in + \(offset)"); offset += size }
-        offset = 0
-        for size in outputSizes { args.append("out + \(offset)"); offset += size }
+        let io = Harness.IOBuffers(inputSizes: inputSizes, outputSizes: outputSizes)
         return """
         /* Mote Cortex-M verification harness: int8 samples in, int8 outputs out, through semihosting. */
         #include <stdint.h>
         #include "semihost.h"
         #include "\(name).h"
 
-        static int8_t in[\(max(inTotal, 1))];
-        static int8_t out[\(max(outTotal, 1))];
+        \(io.declarations)
 
         int main(void)
         {
@@ -91,7 +85,7 @@ public enum CortexM {
             int fo = mote_sh_open(\(cString(outputPath)), MOTE_SH_MODE_WB);
             if (fi < 0 || fo < 0) { mote_sh_write0("cannot open files\\n"); return 2; }
             while (mote_sh_read(fi, in, sizeof in) == (int)sizeof in) {
-                if (\(name)_run(\(args.joined(separator: ", "))) != 0) { mote_sh_write0("run failed\\n"); return 1; }
+                if (\(name)_run(\(io.arguments)) != 0) { mote_sh_write0("run failed\\n"); return 1; }
                 if (mote_sh_write(fo, out, sizeof out) != 0) { mote_sh_write0("write failed\\n"); return 1; }
             }
             (void)mote_sh_close(fi);
@@ -161,11 +155,7 @@ public enum CortexM {
             throw Diagnostic(file: directory.path, "the \(core.name) build under \(emulator) -machine \(core.machine) \(what):\n\(run.output.prefix(4000))")
         }
         let bytes = [UInt8]((try? Data(contentsOf: outFile)) ?? Data())
-        let outTotal = outputSizes.reduce(0, +)
-        guard bytes.count == outTotal * samples.count else {
-            throw Diagnostic(file: directory.path, "the \(core.name) build wrote \(bytes.count) bytes, expected \(outTotal * samples.count)")
-        }
-        return (0..<samples.count).map { s in bytes[(s * outTotal)..<((s + 1) * outTotal)].map { Int8(bitPattern: $0) } }
+        return try Harness.outputs(bytes, outputSizes: outputSizes, samples: samples.count, directory: directory, build: core.name)
     }
 
     /// "the model does not fit cortex-m0 (microbit: 256 KiB flash, 16 KiB RAM incl. 2 KiB stack): RAM overflowed

@@ -20,22 +20,41 @@ public enum Harness {
                                                                        "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"])
     }
 
+    /// The static int8 buffers every harness (host, Cortex-M, bench) declares for a model's inputs and outputs,
+    /// and the argument list that passes them to `<name>_run` (inputs, then outputs).
+    public struct IOBuffers {
+        public var declarations: String
+        public var arguments: String
+
+        public init(inputSizes: [Int], outputSizes: [Int]) {
+            func slices(_ buffer: String, _ sizes: [Int]) -> [String] {
+                var offset = 0
+                return sizes.map { size in defer { offset += size }; return "\(buffer) + \(offset)" }
+            }
+            declarations = "static int8_t in[\(max(inputSizes.reduce(0, +), 1))];\nstatic int8_t out[\(max(outputSizes.reduce(0, +), 1))];"
+            arguments = (slices("in", inputSizes) + slices("out", outputSizes)).joined(separator: ", ")
+        }
+    }
+
+    /// Splits the bytes a harness wrote into each sample's concatenated outputs, refusing a short or long file.
+    static func outputs(_ bytes: [UInt8], outputSizes: [Int], samples: Int, directory: URL, build: String) throws -> [[Int8]] {
+        let outTotal = outputSizes.reduce(0, +)
+        guard bytes.count == outTotal * samples else {
+            throw Diagnostic(file: directory.path, "the \(build) build wrote \(bytes.count) bytes, expected \(outTotal * samples)")
+        }
+        return (0..<samples).map { s in bytes[(s * outTotal)..<((s + 1) * outTotal)].map { Int8(bitPattern: $0) } }
+    }
+
     /// C source of the harness for a model with the given input and output sizes (in elements).
     public static func source(name: String, inputSizes: [Int], outputSizes: [Int]) -> String {
-        let inTotal = inputSizes.reduce(0, +), outTotal = outputSizes.reduce(0, +)
-        var args: [String] = []
-        var offset = 0
-        for size in inputSizes { args.append("in + \(offset)"); offset += size }
-        offset = 0
-        for size in outputSizes { args.append("out + \(offset)"); offset += size }
+        let io = Harness.IOBuffers(inputSizes: inputSizes, outputSizes: outputSizes)
         return """
         /* Mote verification harness: int8 samples in, int8 outputs out. */
         #include <stdint.h>
         #include <stdio.h>
         #include "\(name).h"
 
-        static int8_t in[\(max(inTotal, 1))];
-        static int8_t out[\(max(outTotal, 1))];
+        \(io.declarations)
 
         int main(int argc, char **argv) {
             FILE *fi;
@@ -45,7 +64,7 @@ public enum Harness {
             fo = fopen(argv[2], "wb");
             if (!fi || !fo) { fprintf(stderr, "cannot open files\\n"); return 2; }
             while (fread(in, 1, sizeof in, fi) == sizeof in) {
-                if (\(name)_run(\(args.joined(separator: ", "))) != 0) { fprintf(stderr, "run failed\\n"); return 1; }
+                if (\(name)_run(\(io.arguments)) != 0) { fprintf(stderr, "run failed\\n"); return 1; }
                 if (fwrite(out, 1, sizeof out, fo) != sizeof out) { fprintf(stderr, "write failed\\n"); return 1; }
             }
             fclose(fi);
@@ -79,10 +98,6 @@ public enum Harness {
             throw Diagnostic(file: directory.path, "the \(profile.name) build \(run.timedOut ? "timed out" : "failed with status \(run.status)"):\n\(run.output.prefix(4000))")
         }
         let bytes = [UInt8](try Data(contentsOf: outFile))
-        let outTotal = outputSizes.reduce(0, +)
-        guard bytes.count == outTotal * samples.count else {
-            throw Diagnostic(file: directory.path, "the \(profile.name) build wrote \(bytes.count) bytes, expected \(outTotal * samples.count)")
-        }
-        return (0..<samples.count).map { s in bytes[(s * outTotal)..<((s + 1) * outTotal)].map { Int8(bitPattern: $0) } }
+        return try Harness.outputs(bytes, outputSizes: outputSizes, samples: samples.count, directory: directory, build: profile.name)
     }
 }
