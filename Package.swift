@@ -46,19 +46,22 @@ let package = Package(
                                                 "MoteInteger", "MotePlan", "MoteCodegen", "MoteReport", "MoteVerify"]),
         .executableTarget(name: "mote", dependencies: ["MoteCLI"]),
 
-        .testTarget(name: "MoteIRTests", dependencies: ["MoteIR"]),
-        .testTarget(name: "MoteNPYTests", dependencies: ["MoteNPY"]),
-        .testTarget(name: "MoteONNXTests", dependencies: ["MoteONNX", "MoteIR"]),
-        .testTarget(name: "MoteFixedPointTests", dependencies: ["MoteFixedPoint"]),
-        .testTarget(name: "MoteQuantTests", dependencies: ["MoteQuant", "MoteFloat", "MoteIR"]),
-        .testTarget(name: "MotePlanTests", dependencies: ["MotePlan", "MoteIR"]),
-        .testTarget(name: "MoteReportTests", dependencies: ["MoteReport", "MotePlan", "MoteVerify", "MoteCodegen", "MoteIR"]),
-        .testTarget(name: "MoteIntegerTests", dependencies: ["MoteInteger", "MoteFixedPoint", "MoteIR"]),
-        .testTarget(name: "MoteCodegenTests", dependencies: ["MoteCodegen", "MoteInteger", "MoteIR"], exclude: ["Golden"]),
-        .testTarget(name: "MoteFloatTests", dependencies: ["MoteFloat", "MoteIR"]),
+        // Helpers every test target shares (a seeded generator).
+        .target(name: "MoteTestSupport", path: "Tests/MoteTestSupport"),
+
+        .testTarget(name: "MoteIRTests", dependencies: ["MoteTestSupport", "MoteIR"]),
+        .testTarget(name: "MoteNPYTests", dependencies: ["MoteTestSupport", "MoteNPY"]),
+        .testTarget(name: "MoteONNXTests", dependencies: ["MoteTestSupport", "MoteONNX", "MoteIR"]),
+        .testTarget(name: "MoteFixedPointTests", dependencies: ["MoteTestSupport", "MoteFixedPoint"]),
+        .testTarget(name: "MoteQuantTests", dependencies: ["MoteTestSupport", "MoteQuant", "MoteFloat", "MoteIR"]),
+        .testTarget(name: "MotePlanTests", dependencies: ["MoteTestSupport", "MotePlan", "MoteIR"]),
+        .testTarget(name: "MoteReportTests", dependencies: ["MoteTestSupport", "MoteReport", "MotePlan", "MoteVerify", "MoteCodegen", "MoteIR"]),
+        .testTarget(name: "MoteIntegerTests", dependencies: ["MoteTestSupport", "MoteInteger", "MoteFixedPoint", "MoteIR"]),
+        .testTarget(name: "MoteCodegenTests", dependencies: ["MoteTestSupport", "MoteCodegen", "MoteInteger", "MoteIR"], exclude: ["Golden"]),
+        .testTarget(name: "MoteFloatTests", dependencies: ["MoteTestSupport", "MoteFloat", "MoteIR"]),
         .testTarget(
             name: "MoteEndToEndTests",
-            dependencies: ["MoteCLI", "MoteONNX", "MoteFloat", "MoteNPY", "MoteIR", "MoteQuant", "MoteInteger",
+            dependencies: ["MoteTestSupport", "MoteCLI", "MoteONNX", "MoteFloat", "MoteNPY", "MoteIR", "MoteQuant", "MoteInteger",
                            "MoteCodegen", "MoteVerify"]
         ),
     ]

@@ -3,6 +3,7 @@ import Foundation
 import MoteInteger
 import MoteIR
 import XCTest
+import MoteTestSupport
 
 /// Layers the memory plan runs in place (a concat whose inputs are written into its output, table, add, mul,
 /// softmax and reshape over their dying input): the C, compiled with and without sanitizers, must still equal

@@ -34,15 +34,3 @@ func relativeError(_ a: [Float], _ b: [Float]) -> Float {
     return scale == 0 ? diff : diff / scale
 }
 
-/// A small deterministic generator (SplitMix64) so every test run sees the same "random" data.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -3,6 +3,7 @@ import MoteCLI
 import MoteNPY
 import MoteVerify
 import XCTest
+import MoteTestSupport
 
 /// `mote compile` + `mote verify` end to end: the emitted C, built by gcc, must equal the Swift integer
 /// interpreter byte for byte, and the int8 model must stay close to the float one.

@@ -2,6 +2,7 @@ import Foundation
 import MoteCLI
 import MoteNPY
 import XCTest
+import MoteTestSupport
 
 /// Bad files give one clear error line naming the file and exit code 1: never a crash, a hang or a success.
 final class HostileInputTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import MoteFixedPoint
+import MoteTestSupport
 
 /// The primitives against references written differently: wide-integer arithmetic stating the rounding rule
 /// directly instead of gemmlowp's masks and nudges.
@@ -53,7 +54,7 @@ final class ArithmeticReferenceTests: XCTestCase {
         XCTAssertEqual(FixedPoint.saturatingRoundingDoublingHighMul(-5, 1 << 29), -1)  // −1.25 → −1
         XCTAssertEqual(FixedPoint.saturatingRoundingDoublingHighMul(-7, 1 << 29), -2)  // −1.75 → −2
 
-        var rng = SplitMix64(seed: 11)
+        var rng = SeededGenerator(seed: 11)
         for _ in 0..<50_000 {
             let a = rng.nextInt32(), b = rng.nextInt32()
             let got = FixedPoint.saturatingRoundingDoublingHighMul(a, b)
@@ -90,7 +91,7 @@ final class ArithmeticReferenceTests: XCTestCase {
         XCTAssertEqual(FixedPoint.roundingDivideByPOT(1 << 30, 31), 1)       // +0.5 → 1
         XCTAssertEqual(FixedPoint.roundingDivideByPOT((1 << 30) - 1, 31), 0)
 
-        var rng = SplitMix64(seed: 12)
+        var rng = SeededGenerator(seed: 12)
         for _ in 0..<50_000 {
             let x = rng.nextInt32(), e = Int32.random(in: 0...31, using: &rng)
             XCTAssertEqual(FixedPoint.roundingDivideByPOT(x, e), Self.referenceRDBPOT(x, e), "\(x) / 2^\(e)")
@@ -121,7 +122,7 @@ final class ArithmeticReferenceTests: XCTestCase {
                 }
             }
         }
-        var rng = SplitMix64(seed: 13)
+        var rng = SeededGenerator(seed: 13)
         for _ in 0..<50_000 {
             let x = rng.nextInt32(), m = Int32.random(in: (1 << 30)...Int32.max, using: &rng)
             let s = Int32.random(in: -31...30, using: &rng)
@@ -151,7 +152,7 @@ final class ArithmeticReferenceTests: XCTestCase {
         XCTAssertEqual(FixedPoint.requantize(acc: .max, multiplier: .max, shift: 0, outputZeroPoint: .max, min: -128, max: 127), 127)
         XCTAssertEqual(FixedPoint.requantize(acc: .min, multiplier: .max, shift: 0, outputZeroPoint: .min, min: -128, max: 127), -128)
 
-        var rng = SplitMix64(seed: 14)
+        var rng = SeededGenerator(seed: 14)
         for _ in 0..<20_000 {
             let acc = rng.nextInt32(), mult = Int32.random(in: (1 << 30)...Int32.max, using: &rng)
             let s = Int32.random(in: -31...30, using: &rng), zp = Int32.random(in: -128...127, using: &rng)
@@ -196,7 +197,7 @@ final class ArithmeticReferenceTests: XCTestCase {
                                "\(sum) / \(count)")
             }
         }
-        var rng = SplitMix64(seed: 15)
+        var rng = SeededGenerator(seed: 15)
         for _ in 0..<20_000 {
             let sum = rng.nextInt32(), count = Int32.random(in: 1...Int32.max, using: &rng)
             XCTAssertEqual(FixedPoint.roundedDivide(sum, by: count), Self.referenceRoundedDivide(sum, count))

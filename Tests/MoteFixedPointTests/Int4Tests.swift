@@ -1,5 +1,6 @@
 import XCTest
 import MoteFixedPoint
+import MoteTestSupport
 
 final class Int4Tests: XCTestCase {
     func testNibbleOrder() throws {
@@ -37,7 +38,7 @@ final class Int4Tests: XCTestCase {
         XCTAssertEqual(Set(packed).count, 256, "every byte value appears once")
         XCTAssertEqual(try FixedPoint.unpackInt4(packed, count: values.count), values)
 
-        var rng = SplitMix64(seed: 4)
+        var rng = SeededGenerator(seed: 4)
         for length in [1, 2, 3, 7, 64, 101] {
             let v = (0..<length).map { _ in Int8.random(in: -8...7, using: &rng) }
             XCTAssertEqual(try FixedPoint.unpackInt4(try FixedPoint.packInt4(v), count: length), v)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import MoteFixedPoint
+import MoteTestSupport
 
 /// The C header and the Swift code must agree bit for bit: the emitted C is checked against the Swift integer
 /// interpreter, so any disagreement here would show up as a mismatch in every model.
@@ -128,7 +129,7 @@ final class SwiftVersusCTests: XCTestCase {
 
     /// Seeded random cases (≥ 100,000).
     static func randomCases(count: Int) throws -> Cases {
-        var rng = SplitMix64(seed: 0x4D6F_7465_4678_5031)
+        var rng = SeededGenerator(seed: 0x4D6F_7465_4678_5031)
         var c = Cases()
         for i in 0..<count {
             switch i % 10 {
@@ -142,9 +143,9 @@ final class SwiftVersusCTests: XCTestCase {
                              Int32.random(in: -31...30, using: &rng), Int32.random(in: -128...127, using: &rng),
                              Int8.random(in: -128...0, using: &rng), Int8.random(in: 0...127, using: &rng))
             case 7:
-                let s = { (r: inout SplitMix64) in Double(Float(Double.random(in: 0.001...0.2, using: &r))) }
+                let s = { (r: inout SeededGenerator) in Double(Float(Double.random(in: 0.001...0.2, using: &r))) }
                 let s1 = s(&rng), s2 = s(&rng), so = s(&rng)
-                let z = { (r: inout SplitMix64) in Int32.random(in: -128...127, using: &r) }
+                let z = { (r: inout SeededGenerator) in Int32.random(in: -128...127, using: &r) }
                 if let p = FixedPoint.addParameters(
                     input1Scale: s1, input1ZeroPoint: z(&rng), input2Scale: s2, input2ZeroPoint: z(&rng),
                     outputScale: so, outputZeroPoint: z(&rng)) {

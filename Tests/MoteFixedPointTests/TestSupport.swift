@@ -9,18 +9,6 @@ enum FixedPointTestPaths {
     static let header = runtimeTemplates.appendingPathComponent("mote_fixedpoint.h")
 }
 
-/// SplitMix64: a small, seeded, platform-independent generator, so every run sees the same cases.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Int32 values that stress fixed-point code: the limits, zero, ±1, powers of two and their neighbours.
 let edgeInt32: [Int32] = {

@@ -1,6 +1,7 @@
 import MoteFloat
 import MoteIR
 import XCTest
+import MoteTestSupport
 
 /// Direct nested-loop convolution in Double (ONNX semantics, any spatial rank): every output position, input
 /// channel of its group and kernel tap, with the bounds test on every tap.
@@ -45,7 +46,7 @@ func referenceConv(x: FloatTensor, w: FloatTensor, bias: [Float]?, _ a: ConvAttr
 final class ConvTests: XCTestCase {
     /// Runs one convolution through the interpreter (weights/bias constant or graph inputs) and the reference.
     func check(n: Int = 1, c: Int, m: Int, spatial: [Int], _ a: ConvAttributes, bias: Bool, constantWeights: Bool,
-               rng: inout SeededRNG, file: StaticString = #filePath, line: UInt = #line) throws {
+               rng: inout SeededGenerator, file: StaticString = #filePath, line: UInt = #line) throws {
         let x = rng.tensor([n, c] + spatial)
         let w = rng.tensor([m, c / a.group] + a.kernel)
         let b = bias ? rng.tensor([m]) : nil
@@ -61,7 +62,7 @@ final class ConvTests: XCTestCase {
     }
 
     func testRandomConfigurations() throws {
-        var rng = SeededRNG(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         var tested = 0
         while tested < 60 {
             let s = rng.pick([1, 2, 2, 3])
@@ -85,7 +86,7 @@ final class ConvTests: XCTestCase {
     }
 
     func testResNetLikeAndBlockedGEMM() throws {
-        var rng = SeededRNG(seed: 2)
+        var rng = SeededGenerator(seed: 2)
         // 3×3 pad 1 with edge tiles in both GEMM dimensions.
         try check(c: 16, m: 13, spatial: [12, 11], conv2D([3, 3], pads: [1, 1, 1, 1]), bias: true, constantWeights: true, rng: &rng)
         // K = 288 > 256 (k blocks) and N = 300 > one packed-B column block.
@@ -101,7 +102,7 @@ final class ConvTests: XCTestCase {
     }
 
     func testPointwise() throws {
-        var rng = SeededRNG(seed: 3)
+        var rng = SeededGenerator(seed: 3)
         try check(c: 40, m: 20, spatial: [7, 9], conv2D([1, 1]), bias: true, constantWeights: true, rng: &rng)
         try check(n: 2, c: 12, m: 6, spatial: [25, 5], conv2D([1, 1]), bias: false, constantWeights: false, rng: &rng)
         try check(c: 6, m: 8, spatial: [5], ConvAttributes(kernel: [1], strides: [1], dilations: [1], pads: [0, 0], group: 1),
@@ -112,7 +113,7 @@ final class ConvTests: XCTestCase {
     }
 
     func testDepthwise() throws {
-        var rng = SeededRNG(seed: 4)
+        var rng = SeededGenerator(seed: 4)
         try check(c: 8, m: 8, spatial: [25, 5], conv2D([3, 3], pads: [1, 1, 1, 1], group: 8), bias: true, constantWeights: true, rng: &rng)
         try check(n: 2, c: 5, m: 5, spatial: [9, 11], conv2D([3, 3], dilations: [2, 2], pads: [2, 2, 2, 2], group: 5),
                   bias: false, constantWeights: false, rng: &rng)
@@ -134,7 +135,7 @@ final class ConvTests: XCTestCase {
     /// Depthwise "same" convolutions read neighbouring planes through masks: an infinity just outside a window
     /// must not turn that output into NaN (0 · inf), and must reach the outputs whose windows do contain it.
     func testDepthwiseIgnoresNonFiniteValuesOutsideWindows() throws {
-        var rng = SeededRNG(seed: 6)
+        var rng = SeededGenerator(seed: 6)
         for (pads, dil) in [([1, 1, 1, 1], 1), ([2, 0, 0, 2], 1), ([2, 2, 2, 2], 2)] {
             var x = rng.tensor([2, 3, 4, 5])
             for plane in 0..<6 {
@@ -151,7 +152,7 @@ final class ConvTests: XCTestCase {
     }
 
     func testConv3D() throws {
-        var rng = SeededRNG(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         try check(c: 3, m: 5, spatial: [5, 6, 4], ConvAttributes(kernel: [3, 3, 2], strides: [1, 2, 1], dilations: [1, 1, 2],
                                                                  pads: [1, 0, 1, 1, 1, 0], group: 1),
                   bias: true, constantWeights: true, rng: &rng)

@@ -2,6 +2,7 @@ import Foundation
 import MoteFloat
 import MoteIR
 import XCTest
+import MoteTestSupport
 
 final class ElementwiseTests: XCTestCase {
     func referenceBinary(_ op: BinaryOp, _ a: FloatTensor, _ b: FloatTensor) -> ([Int], [Double]) {
@@ -25,7 +26,7 @@ final class ElementwiseTests: XCTestCase {
     }
 
     func testBinaryBroadcasting() throws {
-        var rng = SeededRNG(seed: 30)
+        var rng = SeededGenerator(seed: 30)
         let pairs: [([Int], [Int])] = [
             ([2, 3, 4], [2, 3, 4]), ([2, 3, 4], []), ([], [5]), ([1], [3, 4]), ([1, 16, 5, 5], [1, 16, 1, 1]),
             ([16, 1, 1], [2, 16, 3, 3]), ([3, 1], [1, 4]), ([2, 1, 4, 1], [3, 1, 5]), ([1, 10], [10]), ([4, 5], [4, 1]),
@@ -49,7 +50,7 @@ final class ElementwiseTests: XCTestCase {
     }
 
     func testActivations() throws {
-        var rng = SeededRNG(seed: 31)
+        var rng = SeededGenerator(seed: 31)
         var x = rng.tensor([2, 3, 37], -6...6)
         x.data[0] = 100; x.data[1] = -100; x.data[2] = 0; x.data[3] = -0.0; x.data[4] = 3; x.data[5] = -3; x.data[6] = 89; x.data[7] = -89
         func sigmoid(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
@@ -69,7 +70,7 @@ final class ElementwiseTests: XCTestCase {
     }
 
     func testClip() throws {
-        var rng = SeededRNG(seed: 32)
+        var rng = SeededGenerator(seed: 32)
         let x = rng.tensor([3, 17], -3...3)
         let bounds: [(Float, Float)] = [(-1, 1), (0, 6), (-.infinity, 0.5), (-0.5, .infinity), (-.infinity, .infinity), (2, 1)]
         for (lo, hi) in bounds {
@@ -82,7 +83,7 @@ final class ElementwiseTests: XCTestCase {
     }
 
     func testBatchNormalization() throws {
-        var rng = SeededRNG(seed: 33)
+        var rng = SeededGenerator(seed: 33)
         for shape in [[4, 3], [2, 3, 5], [2, 4, 3, 3], [1, 2, 2, 2, 3]] {
             let c = shape[1]
             let x = rng.tensor(shape), scale = rng.tensor([c]), bias = rng.tensor([c]), mean = rng.tensor([c])
@@ -120,7 +121,7 @@ final class ElementwiseTests: XCTestCase {
     }
 
     func testSoftmaxBothSemantics() throws {
-        var rng = SeededRNG(seed: 34)
+        var rng = SeededGenerator(seed: 34)
         for shape in [[10], [1, 10], [3, 4], [2, 3, 4], [2, 3, 4, 5], []] {
             for axis in 0..<max(shape.count, 1) {
                 for coerce in [false, true] {

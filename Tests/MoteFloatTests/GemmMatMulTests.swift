@@ -1,6 +1,7 @@
 import MoteFloat
 import MoteIR
 import XCTest
+import MoteTestSupport
 
 final class GemmMatMulTests: XCTestCase {
     func referenceGemm(_ a: FloatTensor, _ b: FloatTensor, _ c: FloatTensor?, _ attrs: GemmAttributes) -> ([Int], [Double]) {
@@ -24,7 +25,7 @@ final class GemmMatMulTests: XCTestCase {
     }
 
     func testGemmAllCombinations() throws {
-        var rng = SeededRNG(seed: 10)
+        var rng = SeededGenerator(seed: 10)
         // k = 300 crosses a k block; m = 13 and n = 17/40 leave partial tiles in both directions.
         let sizes = [(1, 7, 10), (5, 13, 17), (7, 300, 33), (13, 20, 40)]
         for (m, k, n) in sizes {
@@ -83,7 +84,7 @@ final class GemmMatMulTests: XCTestCase {
     }
 
     func testMatMulShapes() throws {
-        var rng = SeededRNG(seed: 11)
+        var rng = SeededGenerator(seed: 11)
         let cases: [([Int], [Int])] = [
             ([9], [9]), ([9], [9, 5]), ([4, 9], [9]), ([1, 64], [64, 10]), ([7, 20], [20, 18]),
             ([3, 5, 7], [7, 4]), ([5, 7], [2, 7, 4]), ([2, 3, 5, 7], [3, 7, 6]), ([2, 1, 5, 7], [1, 3, 7, 6]),

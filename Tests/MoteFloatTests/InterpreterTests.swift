@@ -2,10 +2,11 @@ import Foundation
 import MoteFloat
 import MoteIR
 import XCTest
+import MoteTestSupport
 
 final class InterpreterTests: XCTestCase {
     /// x [1,2,6,6] → conv 3×3 → relu → global avg pool → reshape [1,4] → gemm (constant B) → softmax.
-    func smallNetwork(rng: inout SeededRNG) throws -> (Graph, ValueID) {
+    func smallNetwork(rng: inout SeededGenerator) throws -> (Graph, ValueID) {
         var b = GraphBuilder()
         let x = b.input("x", [1, 2, 6, 6])
         let w = b.constant("w", rng.tensor([4, 2, 3, 3]))
@@ -21,7 +22,7 @@ final class InterpreterTests: XCTestCase {
     }
 
     func testObserveSeesEveryNonConstantValueOnceInOrder() throws {
-        var rng = SeededRNG(seed: 50)
+        var rng = SeededGenerator(seed: 50)
         let (graph, x) = try smallNetwork(rng: &rng)
         let interpreter = try FloatInterpreter(graph: graph)
         XCTAssertEqual(interpreter.graph, graph)
@@ -44,7 +45,7 @@ final class InterpreterTests: XCTestCase {
     }
 
     func testRunBatchBothModes() throws {
-        var rng = SeededRNG(seed: 51)
+        var rng = SeededGenerator(seed: 51)
         let (graph, _) = try smallNetwork(rng: &rng)
         let interpreter = try FloatInterpreter(graph: graph)
         let samples = (0..<3).map { _ in rng.tensor([1, 2, 6, 6]) }

@@ -1,10 +1,11 @@
 import MoteFloat
 import MoteIR
 import XCTest
+import MoteTestSupport
 
 final class LayoutTests: XCTestCase {
     func testTranspose() throws {
-        var rng = SeededRNG(seed: 40)
+        var rng = SeededGenerator(seed: 40)
         let cases: [([Int], [Int])] = [
             ([5], [0]), ([3, 4], [1, 0]), ([1, 32, 32, 3], [0, 3, 1, 2]), ([2, 3, 4], [2, 0, 1]), ([2, 3, 4], [0, 1, 2]),
             ([2, 1, 3, 1, 4], [4, 3, 2, 1, 0]), ([2, 3, 4, 5, 2], [1, 2, 0, 4, 3]), ([3, 1, 4], [1, 0, 2]), ([], []),
@@ -37,7 +38,7 @@ final class LayoutTests: XCTestCase {
     }
 
     func testConcat() throws {
-        var rng = SeededRNG(seed: 41)
+        var rng = SeededGenerator(seed: 41)
         for _ in 0..<25 {
             let rank = rng.int(1...4)
             let base = (0..<rank).map { _ in rng.int(1...4) }
@@ -66,7 +67,7 @@ final class LayoutTests: XCTestCase {
     }
 
     func testPadWithCrops() throws {
-        var rng = SeededRNG(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         var tested = 0
         while tested < 30 {
             let rank = rng.int(1...4)
@@ -90,14 +91,14 @@ final class LayoutTests: XCTestCase {
     }
 
     func testReshape() throws {
-        var rng = SeededRNG(seed: 43)
+        var rng = SeededGenerator(seed: 43)
         let x = rng.tensor([2, 3, 4])
         let y = try runSingle(.reshape(shape: [6, 4]), [Operand(x)])
         XCTAssertEqual(y, FloatTensor(shape: [6, 4], data: x.data))
     }
 
     func testReduceMean() throws {
-        var rng = SeededRNG(seed: 44)
+        var rng = SeededGenerator(seed: 44)
         for _ in 0..<30 {
             let rank = rng.int(1...4)
             let shape = (0..<rank).map { _ in rng.int(1...4) }

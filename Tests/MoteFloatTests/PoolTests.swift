@@ -1,6 +1,7 @@
 import MoteFloat
 import MoteIR
 import XCTest
+import MoteTestSupport
 
 final class PoolTests: XCTestCase {
     /// Direct pooling over every tap of every window, in Double.
@@ -39,7 +40,7 @@ final class PoolTests: XCTestCase {
         return out
     }
 
-    func check(_ shape: [Int], _ a: PoolAttributes, isMax: Bool, rng: inout SeededRNG,
+    func check(_ shape: [Int], _ a: PoolAttributes, isMax: Bool, rng: inout SeededGenerator,
                file: StaticString = #filePath, line: UInt = #line) throws {
         let x = rng.tensor(shape)
         let op: Op = isMax ? .maxPool(a) : .averagePool(a)
@@ -50,7 +51,7 @@ final class PoolTests: XCTestCase {
     }
 
     func testRandomPools() throws {
-        var rng = SeededRNG(seed: 20)
+        var rng = SeededGenerator(seed: 20)
         var tested = 0
         while tested < 120 {
             let s = rng.pick([1, 2, 2, 3])
@@ -69,7 +70,7 @@ final class PoolTests: XCTestCase {
     }
 
     func testCeilModeAndIncludePad() throws {
-        var rng = SeededRNG(seed: 21)
+        var rng = SeededGenerator(seed: 21)
         // Ceil mode adds a last window that hangs past the end pad: its extra taps count for neither divisor.
         for include in [false, true] {
             for isMax in [false, true] {
@@ -104,7 +105,7 @@ final class PoolTests: XCTestCase {
     }
 
     func testGlobalPools() throws {
-        var rng = SeededRNG(seed: 22)
+        var rng = SeededGenerator(seed: 22)
         for shape in [[1, 3, 5], [2, 4, 6, 7], [1, 2, 3, 4, 5], [1, 64, 8, 8]] {
             let x = rng.tensor(shape)
             let planes = shape[0] * shape[1], size = Shape.count(Array(shape[2...]))

@@ -1,18 +1,9 @@
 import MoteFloat
 import MoteIR
 import XCTest
+import MoteTestSupport
 
-/// SplitMix64: a small, seeded, platform-independent generator.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SeededGenerator {
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
     mutating func bool() -> Bool { Bool.random(using: &self) }
     mutating func floats(_ n: Int, _ range: ClosedRange<Float> = -1...1) -> [Float] {

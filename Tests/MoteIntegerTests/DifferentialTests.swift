@@ -1,6 +1,7 @@
 import MoteIR
 import MoteInteger
 import XCTest
+import MoteTestSupport
 
 /// Runs `cases` through the Swift interpreter and through both builds of the C kernel driver (strict -O2 and
 /// ASan+UBSan) and requires every output byte to agree — and, when `expected` is given, to equal it too
@@ -36,9 +37,9 @@ func assertSwiftMatchesC(_ cases: [KernelCase], expected: [[Int8]]? = nil, _ wha
 final class KernelDifferentialTests: XCTestCase {
     static let casesPerKind = 200
 
-    private func differential(_ what: String, seed: UInt64, _ make: (inout SplitMix64) -> KernelCase,
+    private func differential(_ what: String, seed: UInt64, _ make: (inout SeededGenerator) -> KernelCase,
                               file: StaticString = #filePath, line: UInt = #line) throws {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let cases = (0..<Self.casesPerKind).map { _ in make(&rng) }
         try assertSwiftMatchesC(cases, what, file: file, line: line)
     }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import MoteNPY
+import MoteTestSupport
 
 /// Malformed, truncated and hostile files: every one must throw NPYError, never trap or hang.
 final class NPYHostileTests: XCTestCase {
@@ -76,7 +77,7 @@ final class NPYHostileTests: XCTestCase {
 
     /// Seeded random mutations of valid files: each decode must return or throw NPYError, nothing else.
     func testRandomMutationsNeverCrash() {
-        var rng = SplitMix64(seed: 0x4D6F_7465_4E50_5921)
+        var rng = SeededGenerator(seed: 0x4D6F_7465_4E50_5921)
         let seeds = ["f4_2x3", "fortran_i4_2x3x4", "v2_f4", "v3_i2", "be_f2", "bool", "scalar_i8", "f4_2x3x4"].map { fixture($0) }
         let interesting: [UInt8] = Array("(),:'\" -0123456789{}[]LTrueFalse<>|=?fiub\n".utf8) + [0x00, 0x7F, 0x80, 0xFF]
         var decoded = 0, refused = 0

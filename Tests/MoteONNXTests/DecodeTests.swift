@@ -2,6 +2,7 @@ import Foundation
 import MoteIR
 import MoteONNX
 import XCTest
+import MoteTestSupport
 
 final class DecodeTests: XCTestCase {
     private func diagnostic(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> String {

@@ -2,6 +2,7 @@ import Foundation
 import MoteIR
 import MotePlan
 import XCTest
+import MoteTestSupport
 
 final class MemoryPlannerTests: XCTestCase {
     // MARK: Lifetimes
