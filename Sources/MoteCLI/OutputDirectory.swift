@@ -11,10 +11,13 @@ enum OutputDirectory {
         let fm = FileManager.default
         let target = URL(fileURLWithPath: dir).standardizedFileURL
         let parent = target.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw Diagnostic(file: dir, "parent directory \(parent.path) does not exist")
+        // Missing parents are created (`-o out/digits` on a fresh checkout); a parent that is a file is an error.
+        do {
+            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw Diagnostic(file: dir, "cannot create its parent directory \(parent.path) (\(error.localizedDescription))")
         }
+        var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: target.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw Diagnostic(file: dir, "exists and is not a directory") }
             let contents = (try? fm.contentsOfDirectory(atPath: target.path)) ?? []

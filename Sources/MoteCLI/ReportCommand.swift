@@ -42,7 +42,7 @@ enum ReportCommand {
 
     static func summary(_ r: SizeReport) -> String {
         func optional(_ v: Int?) -> String { v.map { "\($0)" } ?? "not measured" }
-        var lines = [
+        let lines = [
             "flash \(r.flashBytes) B (weights \(r.weightsBytes), constants \(r.constantBytes), code \(optional(r.codeBytes)))\(r.measuredOn.map { ", measured on \($0)" } ?? "")",
             "RAM \(r.ramBytes) B (arena \(r.arenaBytes), static \(optional(r.staticBytes)), stack \(optional(r.stackBytes)))",
             "arena: \(r.arenaStrategy), live-tensor lower bound \(r.lowerBoundBytes) B; \(r.layers.count) layers, \(r.macs) MACs",

@@ -181,6 +181,10 @@ final class CompileVerifyTests: XCTestCase {
         let cal = digits.appendingPathComponent("calibration.npy").path
         let r1 = mote(["compile", model, "--calibration", cal, "-o", file.appendingPathComponent("sub").path])
         XCTAssertEqual(r1.code, .inputError, r1.err)
+        // Missing parent directories are created, as the README's first command needs on a fresh checkout.
+        let nested = dir.appendingPathComponent("new/parents/out")
+        XCTAssertEqual(mote(["compile", model, "--calibration", cal, "-o", nested.path]).code, .ok)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: nested.appendingPathComponent("model.c").path))
         let foreign = dir.appendingPathComponent("foreign")
         try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
         try Data("keep".utf8).write(to: foreign.appendingPathComponent("notes.txt"))
