@@ -64,6 +64,19 @@ public struct QMultiplier: Sendable, Equatable, Hashable, Codable {
     }
 }
 
+/// The width of a conv/dense layer's stored weight values. The arithmetic is the same for both (the kernels
+/// widen every weight to 32 bits); int4 values lie in −7...7 (symmetric, like int8's −127...127) and are stored
+/// two per byte, element 2i in the low nibble (`FixedPoint.packInt4`). Whether a layer's weights are stored
+/// dense or as a bitmask of non-zeros is decided from the values (`QWeightStorage`), not chosen here.
+public enum QWeightBits: Int, Sendable, Equatable, Hashable, Codable, CaseIterable {
+    case int4 = 4
+    case int8 = 8
+
+    /// The largest magnitude a weight of this width takes (symmetric quantization).
+    public var maxMagnitude: Int { self == .int8 ? 127 : 7 }
+    public var name: String { "int\(rawValue)" }
+}
+
 public struct QLayer: Sendable, Equatable, Codable {
     /// Name of the (last) source node, for comments and reports.
     public var name: String
@@ -160,8 +173,9 @@ public struct QConv: Sendable, Equatable, Codable {
     public var dilationHeight: Int, dilationWidth: Int
     public var padTop: Int, padLeft: Int
     public var groups: Int
-    /// [outChannels][inChannels/groups][kernelHeight][kernelWidth], symmetric, in [−127, 127].
+    /// [outChannels][inChannels/groups][kernelHeight][kernelWidth], symmetric, in ±`weightBits.maxMagnitude`.
     public var weights: [Int8]
+    public var weightBits: QWeightBits
     /// [outChannels], scale = input scale · weight scale of the channel.
     public var bias: [Int32]
     /// [outChannels]: input scale · weight scale[m] / output scale.
@@ -175,8 +189,8 @@ public struct QConv: Sendable, Equatable, Codable {
     public init(input: Int, output: Int, batch: Int, inChannels: Int, inHeight: Int, inWidth: Int,
                 outChannels: Int, outHeight: Int, outWidth: Int, kernelHeight: Int, kernelWidth: Int,
                 strideHeight: Int, strideWidth: Int, dilationHeight: Int, dilationWidth: Int,
-                padTop: Int, padLeft: Int, groups: Int, weights: [Int8], bias: [Int32], requant: [QMultiplier],
-                inputOffset: Int32, outputZeroPoint: Int32, clampMin: Int32, clampMax: Int32) {
+                padTop: Int, padLeft: Int, groups: Int, weights: [Int8], weightBits: QWeightBits = .int8, bias: [Int32],
+                requant: [QMultiplier], inputOffset: Int32, outputZeroPoint: Int32, clampMin: Int32, clampMax: Int32) {
         self.input = input; self.output = output; self.batch = batch
         self.inChannels = inChannels; self.inHeight = inHeight; self.inWidth = inWidth
         self.outChannels = outChannels; self.outHeight = outHeight; self.outWidth = outWidth
@@ -184,7 +198,7 @@ public struct QConv: Sendable, Equatable, Codable {
         self.strideHeight = strideHeight; self.strideWidth = strideWidth
         self.dilationHeight = dilationHeight; self.dilationWidth = dilationWidth
         self.padTop = padTop; self.padLeft = padLeft; self.groups = groups
-        self.weights = weights; self.bias = bias; self.requant = requant
+        self.weights = weights; self.weightBits = weightBits; self.bias = bias; self.requant = requant
         self.inputOffset = inputOffset; self.outputZeroPoint = outputZeroPoint
         self.clampMin = clampMin; self.clampMax = clampMax
     }
@@ -200,7 +214,9 @@ public struct QDense: Sendable, Equatable, Codable {
     public var rows: Int
     public var inFeatures: Int
     public var outFeatures: Int
+    /// [outFeatures][inFeatures], symmetric, in ±`weightBits.maxMagnitude`.
     public var weights: [Int8]
+    public var weightBits: QWeightBits
     public var bias: [Int32]
     public var requant: [QMultiplier]
     public var inputOffset: Int32
@@ -208,11 +224,12 @@ public struct QDense: Sendable, Equatable, Codable {
     public var clampMin: Int32
     public var clampMax: Int32
 
-    public init(input: Int, output: Int, rows: Int, inFeatures: Int, outFeatures: Int, weights: [Int8], bias: [Int32],
-                requant: [QMultiplier], inputOffset: Int32, outputZeroPoint: Int32, clampMin: Int32, clampMax: Int32) {
+    public init(input: Int, output: Int, rows: Int, inFeatures: Int, outFeatures: Int, weights: [Int8],
+                weightBits: QWeightBits = .int8, bias: [Int32], requant: [QMultiplier], inputOffset: Int32,
+                outputZeroPoint: Int32, clampMin: Int32, clampMax: Int32) {
         self.input = input; self.output = output; self.rows = rows
         self.inFeatures = inFeatures; self.outFeatures = outFeatures
-        self.weights = weights; self.bias = bias; self.requant = requant
+        self.weights = weights; self.weightBits = weightBits; self.bias = bias; self.requant = requant
         self.inputOffset = inputOffset; self.outputZeroPoint = outputZeroPoint
         self.clampMin = clampMin; self.clampMax = clampMax
     }
