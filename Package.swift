@@ -30,7 +30,7 @@ let package = Package(
         // Float reference kernels and the interpreter (also the calibration engine).
         .target(name: "MoteFloat", dependencies: ["MoteIR"], swiftSettings: moteFloatSettings),
         // Calibration and quantization: float Graph + calibration data → QModel.
-        .target(name: "MoteQuant", dependencies: ["MoteIR", "MoteFloat", "MoteFixedPoint"]),
+        .target(name: "MoteQuant", dependencies: ["MoteIR", "MoteFloat", "MoteFixedPoint", "MoteInteger"]),
         // Bit-exact integer reference interpreter of a QModel: the golden model for the emitted C.
         .target(name: "MoteInteger", dependencies: ["MoteIR", "MoteFixedPoint"]),
         // Schedule, tensor lifetimes, arena placement, in-place decisions.

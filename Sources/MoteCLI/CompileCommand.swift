@@ -7,12 +7,14 @@ import MoteReport
 import MoteVerify
 
 /// `mote compile MODEL.onnx --calibration CAL.npy -o DIR [--name NAME] [--calibrate minmax|percentile|mse]
-/// [--no-bias-correction] [--json]`.
+/// [--no-bias-correction] [--weights int8|int4] [--layer-weights NAME=int8|int4]... [--rounding nearest|gptq]
+/// [--prune RATIO] [--layer-prune NAME=RATIO]... [--prune-structured RATIO] [--sensitivity]
+/// [--accuracy-budget PP] [--flash-budget B] [--ram-budget B] [--json]`.
 enum CompileCommand {
     static func run(_ args: [String], console: Console) throws -> ExitCode {
-        let parsed = try Arguments(args, valueOptions: ["--calibration", "-o", "--name", "--calibrate", "--weights",
-                                                        "--flash-budget", "--ram-budget"],
-                                   flagOptions: ["--json", "--no-bias-correction"])
+        let parsed = try Arguments(args, valueOptions: Set(["--calibration", "-o", "--name", "--calibrate", "--flash-budget", "--ram-budget"])
+                                       .union(CompressionArguments.valueOptions),
+                                   flagOptions: Set(["--json", "--no-bias-correction"]).union(CompressionArguments.flagOptions))
         let path = try parsed.onePositional("MODEL.onnx")
         let calibrationPath = try parsed.required("--calibration")
         let dir = try parsed.required("-o")
@@ -24,11 +26,10 @@ enum CompileCommand {
         guard let method = RangeMethod(rawValue: methodName) else {
             throw UsageError("--calibrate must be one of \(RangeMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let weights = try parsed.single("--weights"), weights != "int8" {
-            throw UsageError("--weights \(Diagnostic.printable(weights)) is not available yet (int8 only)")
-        }
+        let compression = try CompressionArguments(parsed, rangeMethod: method,
+                                                   biasCorrection: !parsed.flags.contains("--no-bias-correction"))
+        let options = compression.quantize
         let budget = try ReportCommand.budget(parsed)
-        let options = QuantizeOptions(rangeMethod: method, biasCorrection: !parsed.flags.contains("--no-bias-correction"))
 
         let modelBytes = try Files.read(path)
         let (_, graph) = try ModelLoading.load(path)
@@ -60,9 +61,10 @@ enum CompileCommand {
         let report = SizeReport(model: program, plan: Codegen.memoryPlan(program), measurement: measurement, name: name, budget: budget)
 
         let metadata = CompileMetadata(toolVersion: MoteVersion.string, name: name, modelSha256: hash,
-                                       sourceModel: CompiledModel.sourceModelFile, weights: "int8",
+                                       sourceModel: CompiledModel.sourceModelFile, weights: options.weightBits.name,
                                        calibration: .init(method: method.rawValue, samples: samples.count,
-                                                          biasCorrection: options.biasCorrection))
+                                                          biasCorrection: options.biasCorrection),
+                                       compression: compression.metadata)
         var files: [(path: String, bytes: [UInt8])] = emitted.map { ($0.path, Array($0.contents.utf8)) }
         files.append((CompiledModel.sourceModelFile, modelBytes))
         files.append((CompiledModel.programFile, try CompiledModel.encode(program)))

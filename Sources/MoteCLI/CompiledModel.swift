@@ -8,13 +8,27 @@ struct CompileMetadata: Codable {
     var name: String
     var modelSha256: String
     var sourceModel: String
+    /// The default width of conv/dense weights ("int8" or "int4"); per-layer choices are in `qmodel.json`.
     var weights: String
     var calibration: Calibration
+    /// nil in directories written before compression existed.
+    var compression: Compression?
 
     struct Calibration: Codable {
         var method: String
         var samples: Int
         var biasCorrection: Bool
+    }
+
+    /// The compression options as given (`--rounding`, `--prune`, ...).
+    struct Compression: Codable {
+        var rounding: String
+        var keepEndsInt8: Bool
+        var layerWeights: [String: String]
+        var prune: Double
+        var layerPrune: [String: Double]
+        var pruneStructured: Double
+        var accuracyBudget: Double?
     }
 }
 
