@@ -153,6 +153,11 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
  * Mirrors TFLite Micro's reference ConvPerChannel / DepthwiseConvPerChannel (reference/integer_ops/conv.h,
  * depthwise_conv.h) and, loop for loop, the Swift golden model (Sources/MoteInteger/Kernels/Conv.swift).
  *
+ * Weights come in four storage formats (mote_kernels.h). int8 and int4 dense share the geometry-specific paths
+ * below: each takes one output channel's int8 row from mote_conv_row, which points into flash for int8 and
+ * decodes int4 into the scratch row, once per output channel (outside every multiply-accumulate loop). Sparse
+ * layers take mote_conv_sparse for every geometry, which multiplies by the non-zero weights only.
+ *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid. Every index stays inside
@@ -192,6 +197,23 @@ static void mote_conv_tap_range(int32_t origin, int32_t dilation, int32_t kernel
     *hi = end;
 }
 
+/* The int8 weights of output channel m (row_length of them): in place for MOTE_WEIGHTS_INT8; for
+ * MOTE_WEIGHTS_INT4 decoded into the scratch row (row_length bytes) and valid until the next call. */
+static const int8_t *mote_conv_row(const mote_conv_params *p, int32_t m, int32_t row_length)
+{
+    if (p->weight_format == MOTE_WEIGHTS_INT8) {
+        return p->weights + m * row_length;
+    } else {
+        int8_t *row = (int8_t *)p->scratch;
+        const uint32_t first = (uint32_t)(m * row_length);
+        int32_t j;
+        for (j = 0; j < row_length; ++j) {
+            row[j] = mote_i4_get(p->weight_nibbles, first + (uint32_t)j);
+        }
+        return row;
+    }
+}
+
 /* Wrapping int32 arithmetic, done in uint32_t where it is defined. Addition and multiplication modulo 2^32
  * are associative and commutative, so every reordering below (blocking several outputs per weight load,
  * folding sum w * input_offset into the starting value) gives the same bits as the reference order,
@@ -214,7 +236,7 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
     for (n = 0; n < p->batch; ++n) {
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
-            const int8_t *w = p->weights + m * channels;
+            const int8_t *w = mote_conv_row(p, m, channels);
             const int32_t mult = p->multiplier[m];
             const int32_t shift = p->shift[m];
             uint32_t wsum = 0;
@@ -271,7 +293,7 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
     for (n = 0; n < p->batch; ++n) {
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
-            const int8_t *w = p->weights + m * channels;
+            const int8_t *w = mote_conv_row(p, m, channels);
             const int32_t mult = p->multiplier[m];
             const int32_t shift = p->shift[m];
             uint32_t wsum = 0;
@@ -332,7 +354,7 @@ static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *inpu
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x = input + (n * p->in_channels + m) * plane;
-            const int8_t *w = p->weights + m * 9;
+            const int8_t *w = mote_conv_row(p, m, 9);
             const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
             const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
@@ -374,6 +396,131 @@ static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *inpu
     }
 }
 
+/* Sparse weights (MOTE_WEIGHTS_INT8_SPARSE, MOTE_WEIGHTS_INT4_SPARSE), every geometry. Per output channel
+ * the row is decoded once into the scratch: its non-zeros as pairs (input offset from the window's first tap,
+ * weight), and the whole row as int8. A window inside the input on both axes starts from
+ * bias + input_offset * (sum of the weights) and accumulates the pairs only, so zero weights cost nothing,
+ * four output columns per pass where they fit; a window that overlaps the padding takes the reference loop
+ * over its taps inside the input, with the decoded row. */
+static void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t in_per_group = p->in_channels / p->groups;
+    const int32_t out_per_group = p->out_channels / p->groups;
+    const int32_t in_h = p->in_height;
+    const int32_t in_w = p->in_width;
+    const int32_t plane = in_h * in_w;
+    const int32_t kh = p->kernel_height;
+    const int32_t kw = p->kernel_width;
+    const int32_t kk = kh * kw;
+    const int32_t dh = p->dilation_height;
+    const int32_t dw = p->dilation_width;
+    const int32_t sw = p->stride_width;
+    const int32_t sw2 = 2 * sw;
+    const int32_t sw3 = 3 * sw;
+    const int32_t span_h = (kh - 1) * dh; /* window height - 1 */
+    const int32_t span_w = (kw - 1) * dw; /* window width - 1 */
+    const int32_t mask_bytes = (in_per_group * kk + 7) / 8;
+    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t act_min = (int8_t)p->clamp_min;
+    const int8_t act_max = (int8_t)p->clamp_max;
+    const int32_t zp = p->output_zero_point;
+    /* Scratch: int32_t offsets[max_nz], int8_t values[max_nz], int8_t row[row_length] (mote_kernels.h). */
+    int32_t *const offsets = (int32_t *)p->scratch;
+    int8_t *const values = (int8_t *)(offsets + p->weight_max_row_nonzeros);
+    int8_t *const row = values + p->weight_max_row_nonzeros;
+    int8_t *out = output;
+    int32_t n, m, oy, ox, c, ky, kx, k;
+
+    for (n = 0; n < p->batch; ++n) {
+        for (m = 0; m < p->out_channels; ++m) {
+            const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
+            const uint8_t *mask = p->weight_mask + m * mask_bytes;
+            const uint32_t bias = (uint32_t)p->bias[m];
+            const int32_t mult = p->multiplier[m];
+            const int32_t shift = p->shift[m];
+            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
+            uint32_t wsum = 0;
+            uint32_t base;
+            int32_t nz = 0;
+            int32_t j = 0;
+            for (c = 0; c < in_per_group; ++c) {
+                for (ky = 0; ky < kh; ++ky) {
+                    for (kx = 0; kx < kw; ++kx) {
+                        int8_t w = 0;
+                        if (((uint32_t)mask[j >> 3] >> (j & 7)) & 1u) {
+                            w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
+                            ++v;
+                            offsets[nz] = c * plane + ky * dh * in_w + kx * dw;
+                            values[nz] = w;
+                            ++nz;
+                            wsum += MOTE_U(w);
+                        }
+                        row[j] = w;
+                        ++j;
+                    }
+                }
+            }
+            base = bias + wsum * offset;
+            for (oy = 0; oy < p->out_height; ++oy) {
+                const int32_t iy0 = oy * p->stride_height - p->pad_top;
+                const int rows_inside = iy0 >= 0 && iy0 + span_h < in_h;
+                ox = 0;
+                while (ox < p->out_width) {
+                    const int32_t ix0 = ox * sw - p->pad_left;
+                    if (rows_inside && ix0 >= 0 && ix0 + span_w < in_w) {
+                        const int8_t *x0 = x_group + iy0 * in_w + ix0;
+                        if (ox + 3 < p->out_width && ix0 + sw3 + span_w < in_w) {
+                            uint32_t a0 = base, a1 = base, a2 = base, a3 = base;
+                            for (k = 0; k < nz; ++k) {
+                                const uint32_t wv = MOTE_U(values[k]);
+                                const int8_t *xr = x0 + offsets[k];
+                                a0 += wv * MOTE_U(xr[0]);
+                                a1 += wv * MOTE_U(xr[sw]);
+                                a2 += wv * MOTE_U(xr[sw2]);
+                                a3 += wv * MOTE_U(xr[sw3]);
+                            }
+                            out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                            out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
+                            out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
+                            out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                            out += 4;
+                            ox += 4;
+                        } else {
+                            uint32_t a0 = base;
+                            for (k = 0; k < nz; ++k) {
+                                a0 += MOTE_U(values[k]) * MOTE_U(x0[offsets[k]]);
+                            }
+                            *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                            ++ox;
+                        }
+                    } else {
+                        /* Border window: the reference loop over the taps inside the input (indices, not
+                         * pointers, as in mote_conv's border columns). */
+                        int32_t ky_lo, ky_hi, kx_lo, kx_hi;
+                        uint32_t a0 = bias;
+                        mote_conv_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
+                        mote_conv_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
+                        for (c = 0; c < in_per_group; ++c) {
+                            const int8_t *x_plane = x_group + c * plane;
+                            const int8_t *w_plane = row + c * kk;
+                            for (ky = ky_lo; ky < ky_hi; ++ky) {
+                                const int32_t x_row = (iy0 + ky * dh) * in_w + ix0;
+                                const int8_t *w_row = w_plane + ky * kw;
+                                for (kx = kx_lo; kx < kx_hi; ++kx) {
+                                    a0 += MOTE_U(w_row[kx]) * (MOTE_U(x_plane[x_row + kx * dw]) + offset);
+                                }
+                            }
+                        }
+                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                        ++ox;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /* acc = bias[m] + sum w[m][c][ky][kx] * (x[n][c][iy][ix] + input_offset) over the taps inside the input,
  * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  *
@@ -405,6 +552,10 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     int8_t *out = output;
     int32_t n, m, oy, ox, c, ky, kx;
 
+    if (p->weight_format == MOTE_WEIGHTS_INT8_SPARSE || p->weight_format == MOTE_WEIGHTS_INT4_SPARSE) {
+        mote_conv_sparse(p, input, output);
+        return;
+    }
     if (p->kernel_height == 1 && kw == 1 && p->stride_height == 1 && sw == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->groups == 1 && p->out_height == p->in_height && p->out_width == p->in_width) {
         mote_conv_pointwise(p, input, output);
@@ -425,7 +576,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
-            const int8_t *w_m = p->weights + m * in_per_group * kk;
+            const int8_t *w_m = mote_conv_row(p, m, in_per_group * kk);
             const uint32_t bias = (uint32_t)p->bias[m];
             const int32_t mult = p->multiplier[m];
             const int32_t shift = p->shift[m];
@@ -534,7 +685,8 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 /* mote_dense.c - int8 fully connected layer: [rows][in_features] x weights[out_features][in_features]^T.
  *
  * Mirrors TFLite Micro's reference FullyConnected (reference/integer_ops/fully_connected.h) and the Swift
- * golden model (Sources/MoteInteger/Kernels/Dense.swift).
+ * golden model (Sources/MoteInteger/Kernels/Dense.swift). Each weight is used once per input row, so every
+ * storage format (mote_kernels.h) is read in place, without scratch.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -556,6 +708,84 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
+#define MOTE_U(v) ((uint32_t)(int32_t)(v))
+
+/* MOTE_WEIGHTS_INT4: the packed nibbles are read in place, two weights per byte; a row that starts in a high
+ * nibble (odd row start) takes its first weight alone, an odd tail the low nibble of its last byte. */
+static void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output)
+{
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t act_min = (int8_t)p->clamp_min;
+    const int8_t act_max = (int8_t)p->clamp_max;
+    const int32_t zp = p->output_zero_point;
+    const int32_t features = p->in_features;
+    int32_t r, m, k;
+
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * features;
+        int8_t *out = output + r * p->out_features;
+        for (m = 0; m < p->out_features; ++m) {
+            const uint32_t first = (uint32_t)(m * features);
+            const uint8_t *b;
+            uint32_t acc = (uint32_t)p->bias[m];
+            k = 0;
+            if (first & 1u) {
+                acc += MOTE_U(mote_i4_value((uint32_t)p->weight_nibbles[first >> 1] >> 4)) * (MOTE_U(x[0]) + offset);
+                k = 1;
+            }
+            b = p->weight_nibbles + ((first + (uint32_t)k) >> 1);
+            for (; k + 2 <= features; k += 2) {
+                const uint32_t byte = *b++;
+                acc += MOTE_U(mote_i4_value(byte)) * (MOTE_U(x[k]) + offset);
+                acc += MOTE_U(mote_i4_value(byte >> 4)) * (MOTE_U(x[k + 1]) + offset);
+            }
+            if (k < features) {
+                acc += MOTE_U(mote_i4_value(*b)) * (MOTE_U(x[k]) + offset);
+            }
+            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+        }
+    }
+}
+
+/* MOTE_WEIGHTS_INT8_SPARSE / MOTE_WEIGHTS_INT4_SPARSE: the bitmask is walked in place; only set bits cost a
+ * multiply-add (the row's values are consecutive from its row start), and a zero mask byte skips eight
+ * weights at once. Bits past in_features are never set. */
+static void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output)
+{
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t act_min = (int8_t)p->clamp_min;
+    const int8_t act_max = (int8_t)p->clamp_max;
+    const int32_t zp = p->output_zero_point;
+    const int32_t features = p->in_features;
+    const int32_t mask_bytes = (features + 7) / 8;
+    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
+    int32_t r, m, i;
+
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * features;
+        int8_t *out = output + r * p->out_features;
+        for (m = 0; m < p->out_features; ++m) {
+            const uint8_t *mask = p->weight_mask + m * mask_bytes;
+            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
+            uint32_t acc = (uint32_t)p->bias[m];
+            for (i = 0; i < mask_bytes; ++i) {
+                uint32_t bits = mask[i];
+                int32_t k = 8 * i;
+                while (bits != 0u) {
+                    if (bits & 1u) {
+                        const int8_t w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
+                        ++v;
+                        acc += MOTE_U(w) * (MOTE_U(x[k]) + offset);
+                    }
+                    bits >>= 1;
+                    ++k;
+                }
+            }
+            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+        }
+    }
+}
+
 /* acc = bias[m] + sum_k w[m][k] * (x[r][k] + input_offset),
  * out[r][m] = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  * The int32 accumulator wraps (computed in uint32_t), as in mote_conv. Wrapping addition is associative
@@ -569,6 +799,14 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
     const int32_t features = p->in_features;
     int32_t r, m, k;
 
+    if (p->weight_format == MOTE_WEIGHTS_INT4) {
+        mote_dense_int4(p, input, output);
+        return;
+    }
+    if (p->weight_format != MOTE_WEIGHTS_INT8) {
+        mote_dense_sparse(p, input, output);
+        return;
+    }
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * features;
         int8_t *out = output + r * p->out_features;
@@ -606,6 +844,8 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
         }
     }
 }
+
+#undef MOTE_U
 
 #if defined(__clang__)
 #pragma clang diagnostic pop
@@ -1325,7 +1565,8 @@ static inline int8_t mote_i4_get(const uint8_t *packed, uint32_t i)
  * holds one `static const` parameter block per layer and calls these functions in order. Tensors are int8
  * in the source model's layout (NCHW); the arithmetic is TFLite's int8 specification via mote_fixedpoint.h.
  *
- * Pointers to weights, biases and multipliers refer to `static const` arrays in flash.
+ * Pointers to weights, biases and multipliers refer to `static const` arrays in flash; a scratch pointer refers
+ * to the model's arena (RAM).
  */
 #ifndef MOTE_KERNELS_H
 #define MOTE_KERNELS_H
@@ -1333,9 +1574,33 @@ static inline int8_t mote_i4_get(const uint8_t *packed, uint32_t i)
 #include <stddef.h>
 #include <stdint.h>
 
+/* Weight storage of a conv or dense layer (weight_format). The weights are rows x row_length in their logical
+ * order: a row is one output channel's [in_channels/groups][kernel_height][kernel_width] (dense: one output
+ * feature's [in_features]). Mote picks sparse only when it is strictly smaller than dense (QWeightStorage.swift).
+ *
+ *   MOTE_WEIGHTS_INT8         weights: int8_t [rows][row_length].
+ *   MOTE_WEIGHTS_INT4         weight_nibbles: the same values two per byte over the whole layer: element 2i in the
+ *                             low nibble of byte i, element 2i+1 in the high nibble, an odd tail in the low nibble
+ *                             of the last byte; (rows * row_length + 1) / 2 bytes. A row may start mid-byte.
+ *   MOTE_WEIGHTS_INT8_SPARSE  weight_mask: per row ceil(row_length / 8) bytes, bit j % 8 (LSB first) of byte j / 8
+ *   MOTE_WEIGHTS_INT4_SPARSE  set when element j of the row is non-zero; the non-zero values of the whole layer in
+ *                             row-major order in weights (int8, one byte each) or weight_nibbles (int4, packed as
+ *                             above), NULL when there are none; weight_row_start16 (the layer has at most 65535
+ *                             non-zeros) or weight_row_start32: per row, the index among the values of its first
+ *                             non-zero. Pointers a format does not use are NULL. */
+#define MOTE_WEIGHTS_INT8 0
+#define MOTE_WEIGHTS_INT4 1
+#define MOTE_WEIGHTS_INT8_SPARSE 2
+#define MOTE_WEIGHTS_INT4_SPARSE 3
+
 /* 2-D convolution over [batch][in_channels][in_height][in_width] (1-D: in_height = 1), grouped.
  * acc = bias[m] + sum w[m][c][ky][kx] * (x + input_offset) over taps inside the input;
- * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max). */
+ * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
+ *
+ * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned). MOTE_WEIGHTS_INT8 needs none
+ * (NULL); MOTE_WEIGHTS_INT4 one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
+ * int8_t values[max_nz] and one decoded row (row_length bytes), max_nz = weight_max_row_nonzeros:
+ * 5 * max_nz + row_length bytes. */
 typedef struct {
     int32_t batch;
     int32_t in_channels, in_height, in_width;
@@ -1345,7 +1610,14 @@ typedef struct {
     int32_t dilation_height, dilation_width;
     int32_t pad_top, pad_left;
     int32_t groups;
-    const int8_t *weights;      /* [out_channels][in_channels/groups][kernel_height][kernel_width] */
+    int32_t weight_format;                /* MOTE_WEIGHTS_* */
+    const int8_t *weights;                /* INT8: [out_channels][in_channels/groups][kernel_height][kernel_width] */
+    const uint8_t *weight_nibbles;        /* INT4, INT4_SPARSE */
+    const uint8_t *weight_mask;           /* sparse */
+    const uint16_t *weight_row_start16;   /* sparse */
+    const uint32_t *weight_row_start32;   /* sparse */
+    int32_t weight_max_row_nonzeros;      /* sparse: the most non-zeros in one row */
+    void *scratch;
     const int32_t *bias;        /* [out_channels] */
     const int32_t *multiplier;  /* [out_channels] */
     const int32_t *shift;       /* [out_channels] */
@@ -1355,10 +1627,16 @@ typedef struct {
 } mote_conv_params;
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
 
-/* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. */
+/* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
+ * place (no scratch). */
 typedef struct {
     int32_t rows, in_features, out_features;
-    const int8_t *weights;
+    int32_t weight_format;                /* MOTE_WEIGHTS_* */
+    const int8_t *weights;                /* INT8: [out_features][in_features] */
+    const uint8_t *weight_nibbles;        /* INT4, INT4_SPARSE */
+    const uint8_t *weight_mask;           /* sparse */
+    const uint16_t *weight_row_start16;   /* sparse */
+    const uint32_t *weight_row_start32;   /* sparse */
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
