@@ -50,7 +50,9 @@ struct LayerEmitter {
 
         switch op {
         case .conv(let p):
-            kernel = "mote_conv.c"
+            // Sparse layers call their own kernel file, so models without them do not carry its code.
+            let function = p.weightStorage.encoding == .sparse ? "mote_conv_sparse" : "mote_conv"
+            kernel = function + ".c"
             macs = p.macs
             let w = try weightArrays(p.weights, p.weightStorage)
             let scratch = scratchPointer()
@@ -79,10 +81,11 @@ struct LayerEmitter {
                 ("input_offset", CText.int32(p.inputOffset)), ("output_zero_point", CText.int32(p.outputZeroPoint)),
                 ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
             ])
-            line("mote_conv(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+            line("\(function)(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
 
         case .dense(let p):
-            kernel = "mote_dense.c"
+            let function = p.weightStorage.encoding == .sparse ? "mote_dense_sparse" : "mote_dense"
+            kernel = function + ".c"
             macs = p.macs
             let w = try weightArrays(p.weights, p.weightStorage)
             constants = w.bytes + 12 * p.outFeatures
@@ -99,7 +102,7 @@ struct LayerEmitter {
                 ("input_offset", CText.int32(p.inputOffset)), ("output_zero_point", CText.int32(p.outputZeroPoint)),
                 ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
             ])
-            line("mote_dense(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+            line("\(function)(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
 
         case .add(let p):
             kernel = "mote_add.c"

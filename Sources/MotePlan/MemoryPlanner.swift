@@ -12,7 +12,7 @@ public enum MemoryPlanner {
     public static let concatCopiedSuffix = ", concats copied"
 
     /// Scratch bytes layer `layer`'s kernel needs inside the arena; the planner reserves them for that step only,
-    /// and the code generator passes their address in the layer's parameter block. Only `mote_conv` uses any
+    /// and the code generator passes their address in the layer's parameter block. Only convolutions use any
     /// (layout in mote_kernels.h): int4 dense decodes one output channel's row (rowLength bytes); sparse decodes
     /// the row's non-zeros as int32 input offsets and int8 values plus the whole row (5 · maxRowNonZeros +
     /// rowLength bytes). int8 dense conv and every dense layer read their weights in place.
@@ -21,7 +21,7 @@ public enum MemoryPlanner {
         return convScratchBytes(p.weightStorage)
     }
 
-    /// `mote_conv`'s scratch for weights stored as `storage`.
+    /// The scratch of `mote_conv` (dense storage) or `mote_conv_sparse` for weights stored as `storage`.
     public static func convScratchBytes(_ storage: QWeightStorage) -> Int {
         switch (storage.bits, storage.encoding) {
         case (.int8, .dense): return 0

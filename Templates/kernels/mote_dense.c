@@ -1,8 +1,8 @@
 /* mote_dense.c - int8 fully connected layer: [rows][in_features] x weights[out_features][in_features]^T.
  *
  * Mirrors TFLite Micro's reference FullyConnected (reference/integer_ops/fully_connected.h) and the Swift
- * golden model (Sources/MoteInteger/Kernels/Dense.swift). Each weight is used once per input row, so every
- * storage format (mote_kernels.h) is read in place, without scratch.
+ * golden model (Sources/MoteInteger/Kernels/Dense.swift). Weights stored MOTE_WEIGHTS_INT8 or MOTE_WEIGHTS_INT4
+ * (mote_kernels.h), read in place without scratch; sparse layers call mote_dense_sparse (mote_dense_sparse.c).
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -63,45 +63,6 @@ static void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int
     }
 }
 
-/* MOTE_WEIGHTS_INT8_SPARSE / MOTE_WEIGHTS_INT4_SPARSE: the bitmask is walked in place; only set bits cost a
- * multiply-add (the row's values are consecutive from its row start), and a zero mask byte skips eight
- * weights at once. Bits past in_features are never set. */
-static void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output)
-{
-    const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
-    const int32_t features = p->in_features;
-    const int32_t mask_bytes = (features + 7) / 8;
-    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
-    int32_t r, m, i;
-
-    for (r = 0; r < p->rows; ++r) {
-        const int8_t *x = input + r * features;
-        int8_t *out = output + r * p->out_features;
-        for (m = 0; m < p->out_features; ++m) {
-            const uint8_t *mask = p->weight_mask + m * mask_bytes;
-            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
-            uint32_t acc = (uint32_t)p->bias[m];
-            for (i = 0; i < mask_bytes; ++i) {
-                uint32_t bits = mask[i];
-                int32_t k = 8 * i;
-                while (bits != 0u) {
-                    if (bits & 1u) {
-                        const int8_t w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
-                        ++v;
-                        acc += MOTE_U(w) * (MOTE_U(x[k]) + offset);
-                    }
-                    bits >>= 1;
-                    ++k;
-                }
-            }
-            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
-        }
-    }
-}
-
 /* acc = bias[m] + sum_k w[m][k] * (x[r][k] + input_offset),
  * out[r][m] = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  * The int32 accumulator wraps (computed in uint32_t), as in mote_conv. Wrapping addition is associative
@@ -117,10 +78,6 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
 
     if (p->weight_format == MOTE_WEIGHTS_INT4) {
         mote_dense_int4(p, input, output);
-        return;
-    }
-    if (p->weight_format != MOTE_WEIGHTS_INT8) {
-        mote_dense_sparse(p, input, output);
         return;
     }
     for (r = 0; r < p->rows; ++r) {

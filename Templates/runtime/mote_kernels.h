@@ -65,10 +65,13 @@ typedef struct {
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
 } mote_conv_params;
+/* mote_conv takes MOTE_WEIGHTS_INT8 and MOTE_WEIGHTS_INT4, mote_conv_sparse (its own file) the sparse formats. */
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
+void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output);
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
- * place (no scratch). */
+ * place (no scratch): mote_dense takes MOTE_WEIGHTS_INT8 and MOTE_WEIGHTS_INT4, mote_dense_sparse (its own file)
+ * the sparse formats. */
 typedef struct {
     int32_t rows, in_features, out_features;
     int32_t weight_format;                /* MOTE_WEIGHTS_* */
@@ -85,6 +88,7 @@ typedef struct {
     int32_t clamp_min, clamp_max;
 } mote_dense_params;
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output);
+void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output);
 
 /* Broadcast indexing for binary ops: output shape and per-input strides (0 on broadcast axes). */
 #define MOTE_MAX_RANK 6

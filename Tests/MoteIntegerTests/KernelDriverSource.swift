@@ -216,7 +216,11 @@ static void run_conv(void)
     p.bias = bias; p.multiplier = mult; p.shift = shift;
     x = read_i8(in_count);
     y = alloc((size_t)out_count, 1);
-    mote_conv(&p, x, y);
+    if (wa.format == MOTE_WEIGHTS_INT8_SPARSE || wa.format == MOTE_WEIGHTS_INT4_SPARSE) {
+        mote_conv_sparse(&p, x, y);
+    } else {
+        mote_conv(&p, x, y);
+    }
     print_output(y, out_count);
     free_weights(&wa); free(bias); free(mult); free(shift); free(x); free(y);
 }
@@ -241,7 +245,11 @@ static void run_dense(void)
     p.bias = bias; p.multiplier = mult; p.shift = shift;
     x = read_i8(p.rows * p.in_features);
     y = alloc((size_t)(p.rows * p.out_features), 1);
-    mote_dense(&p, x, y);
+    if (wa.format == MOTE_WEIGHTS_INT8_SPARSE || wa.format == MOTE_WEIGHTS_INT4_SPARSE) {
+        mote_dense_sparse(&p, x, y);
+    } else {
+        mote_dense(&p, x, y);
+    }
     print_output(y, p.rows * p.out_features);
     free_weights(&wa); free(bias); free(mult); free(shift); free(x); free(y);
 }

@@ -153,10 +153,11 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
  * Mirrors TFLite Micro's reference ConvPerChannel / DepthwiseConvPerChannel (reference/integer_ops/conv.h,
  * depthwise_conv.h) and, loop for loop, the Swift golden model (Sources/MoteInteger/Kernels/Conv.swift).
  *
- * Weights come in four storage formats (mote_kernels.h). int8 and int4 dense share the geometry-specific paths
- * below: each takes one output channel's int8 row from mote_conv_row, which points into flash for int8 and
- * decodes int4 into the scratch row, once per output channel (outside every multiply-accumulate loop). Sparse
- * layers take mote_conv_sparse for every geometry, which multiplies by the non-zero weights only.
+ * Weights stored MOTE_WEIGHTS_INT8 or MOTE_WEIGHTS_INT4 (mote_kernels.h); sparse layers call mote_conv_sparse
+ * (mote_conv_sparse.c), so a model without them does not carry its code. Both widths share the
+ * geometry-specific paths below: each takes one output channel's int8 row from mote_conv_row, which points
+ * into flash for int8 and decodes int4 into the scratch row, once per output channel (outside every
+ * multiply-accumulate loop).
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -396,131 +397,6 @@ static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *inpu
     }
 }
 
-/* Sparse weights (MOTE_WEIGHTS_INT8_SPARSE, MOTE_WEIGHTS_INT4_SPARSE), every geometry. Per output channel
- * the row is decoded once into the scratch: its non-zeros as pairs (input offset from the window's first tap,
- * weight), and the whole row as int8. A window inside the input on both axes starts from
- * bias + input_offset * (sum of the weights) and accumulates the pairs only, so zero weights cost nothing,
- * four output columns per pass where they fit; a window that overlaps the padding takes the reference loop
- * over its taps inside the input, with the decoded row. */
-static void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output)
-{
-    const int32_t in_per_group = p->in_channels / p->groups;
-    const int32_t out_per_group = p->out_channels / p->groups;
-    const int32_t in_h = p->in_height;
-    const int32_t in_w = p->in_width;
-    const int32_t plane = in_h * in_w;
-    const int32_t kh = p->kernel_height;
-    const int32_t kw = p->kernel_width;
-    const int32_t kk = kh * kw;
-    const int32_t dh = p->dilation_height;
-    const int32_t dw = p->dilation_width;
-    const int32_t sw = p->stride_width;
-    const int32_t sw2 = 2 * sw;
-    const int32_t sw3 = 3 * sw;
-    const int32_t span_h = (kh - 1) * dh; /* window height - 1 */
-    const int32_t span_w = (kw - 1) * dw; /* window width - 1 */
-    const int32_t mask_bytes = (in_per_group * kk + 7) / 8;
-    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
-    const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
-    /* Scratch: int32_t offsets[max_nz], int8_t values[max_nz], int8_t row[row_length] (mote_kernels.h). */
-    int32_t *const offsets = (int32_t *)p->scratch;
-    int8_t *const values = (int8_t *)(offsets + p->weight_max_row_nonzeros);
-    int8_t *const row = values + p->weight_max_row_nonzeros;
-    int8_t *out = output;
-    int32_t n, m, oy, ox, c, ky, kx, k;
-
-    for (n = 0; n < p->batch; ++n) {
-        for (m = 0; m < p->out_channels; ++m) {
-            const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
-            const uint8_t *mask = p->weight_mask + m * mask_bytes;
-            const uint32_t bias = (uint32_t)p->bias[m];
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
-            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
-            uint32_t wsum = 0;
-            uint32_t base;
-            int32_t nz = 0;
-            int32_t j = 0;
-            for (c = 0; c < in_per_group; ++c) {
-                for (ky = 0; ky < kh; ++ky) {
-                    for (kx = 0; kx < kw; ++kx) {
-                        int8_t w = 0;
-                        if (((uint32_t)mask[j >> 3] >> (j & 7)) & 1u) {
-                            w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
-                            ++v;
-                            offsets[nz] = c * plane + ky * dh * in_w + kx * dw;
-                            values[nz] = w;
-                            ++nz;
-                            wsum += MOTE_U(w);
-                        }
-                        row[j] = w;
-                        ++j;
-                    }
-                }
-            }
-            base = bias + wsum * offset;
-            for (oy = 0; oy < p->out_height; ++oy) {
-                const int32_t iy0 = oy * p->stride_height - p->pad_top;
-                const int rows_inside = iy0 >= 0 && iy0 + span_h < in_h;
-                ox = 0;
-                while (ox < p->out_width) {
-                    const int32_t ix0 = ox * sw - p->pad_left;
-                    if (rows_inside && ix0 >= 0 && ix0 + span_w < in_w) {
-                        const int8_t *x0 = x_group + iy0 * in_w + ix0;
-                        if (ox + 3 < p->out_width && ix0 + sw3 + span_w < in_w) {
-                            uint32_t a0 = base, a1 = base, a2 = base, a3 = base;
-                            for (k = 0; k < nz; ++k) {
-                                const uint32_t wv = MOTE_U(values[k]);
-                                const int8_t *xr = x0 + offsets[k];
-                                a0 += wv * MOTE_U(xr[0]);
-                                a1 += wv * MOTE_U(xr[sw]);
-                                a2 += wv * MOTE_U(xr[sw2]);
-                                a3 += wv * MOTE_U(xr[sw3]);
-                            }
-                            out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                            out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
-                            out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
-                            out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
-                            out += 4;
-                            ox += 4;
-                        } else {
-                            uint32_t a0 = base;
-                            for (k = 0; k < nz; ++k) {
-                                a0 += MOTE_U(values[k]) * MOTE_U(x0[offsets[k]]);
-                            }
-                            *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                            ++ox;
-                        }
-                    } else {
-                        /* Border window: the reference loop over the taps inside the input (indices, not
-                         * pointers, as in mote_conv's border columns). */
-                        int32_t ky_lo, ky_hi, kx_lo, kx_hi;
-                        uint32_t a0 = bias;
-                        mote_conv_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
-                        mote_conv_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
-                        for (c = 0; c < in_per_group; ++c) {
-                            const int8_t *x_plane = x_group + c * plane;
-                            const int8_t *w_plane = row + c * kk;
-                            for (ky = ky_lo; ky < ky_hi; ++ky) {
-                                const int32_t x_row = (iy0 + ky * dh) * in_w + ix0;
-                                const int8_t *w_row = w_plane + ky * kw;
-                                for (kx = kx_lo; kx < kx_hi; ++kx) {
-                                    a0 += MOTE_U(w_row[kx]) * (MOTE_U(x_plane[x_row + kx * dw]) + offset);
-                                }
-                            }
-                        }
-                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                        ++ox;
-                    }
-                }
-            }
-        }
-    }
-}
-
 /* acc = bias[m] + sum w[m][c][ky][kx] * (x[n][c][iy][ix] + input_offset) over the taps inside the input,
  * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  *
@@ -552,10 +428,6 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     int8_t *out = output;
     int32_t n, m, oy, ox, c, ky, kx;
 
-    if (p->weight_format == MOTE_WEIGHTS_INT8_SPARSE || p->weight_format == MOTE_WEIGHTS_INT4_SPARSE) {
-        mote_conv_sparse(p, input, output);
-        return;
-    }
     if (p->kernel_height == 1 && kw == 1 && p->stride_height == 1 && sw == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->groups == 1 && p->out_height == p->in_height && p->out_width == p->in_width) {
         mote_conv_pointwise(p, input, output);
@@ -681,12 +553,192 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 #endif
 
 """#,
+        "kernels/mote_conv_sparse.c": #"""
+/* mote_conv_sparse.c - int8 grouped 2-D convolution over NCHW data, for weights stored as a bitmask of their
+ * non-zeros (MOTE_WEIGHTS_INT8_SPARSE, MOTE_WEIGHTS_INT4_SPARSE in mote_kernels.h): same parameter block and
+ * arithmetic as mote_conv (mote_conv.c), and the same Swift golden model (Sources/MoteInteger/Kernels/Conv.swift),
+ * which reads the logical weights: skipping a zero weight skips a zero product, so the wrapped sums agree.
+ * Its own file so that a model without sparse layers does not carry this code.
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid. Every index stays inside
+ *                          its array because Mote validates the parameter block against the tensor shapes
+ *                          before it emits it, and sizes the scratch from the same weights.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+/* The taps k in [*lo, *hi) of a window starting at `origin` (stepping by `dilation`, `kernel` taps) whose
+ * positions origin + k * dilation lie inside [0, size): padding taps contribute real zero, so they are
+ * skipped. Same as Swift's tapRange. All values are bounded by Mote's validation (|.| <= 2^28). */
+static void mote_conv_sparse_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size,
+                                       int32_t *lo, int32_t *hi)
+{
+    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
+    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
+    if (end > kernel) {
+        end = kernel;
+    }
+    if (end < first) {
+        end = first;
+    }
+    *lo = first;
+    *hi = end;
+}
+
+/* Wrapping int32 arithmetic in uint32_t, as in mote_conv.c (associative: the order of the taps is free). */
+#define MOTE_U(v) ((uint32_t)(int32_t)(v))
+
+/* Every geometry mote_conv handles (pointwise, strided, depthwise, grouped, dilated, 1-D). Per output channel
+ * the row is decoded once into the scratch: its non-zeros as pairs (input offset from the window's first tap,
+ * weight), and the whole row as int8. A window inside the input on both axes starts from
+ * bias + input_offset * (sum of the weights) and accumulates the pairs only, so zero weights cost nothing,
+ * four output columns per pass where they fit; a window that overlaps the padding takes the reference loop
+ * over its taps inside the input, with the decoded row. */
+void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t in_per_group = p->in_channels / p->groups;
+    const int32_t out_per_group = p->out_channels / p->groups;
+    const int32_t in_h = p->in_height;
+    const int32_t in_w = p->in_width;
+    const int32_t plane = in_h * in_w;
+    const int32_t kh = p->kernel_height;
+    const int32_t kw = p->kernel_width;
+    const int32_t kk = kh * kw;
+    const int32_t dh = p->dilation_height;
+    const int32_t dw = p->dilation_width;
+    const int32_t sw = p->stride_width;
+    const int32_t sw2 = 2 * sw;
+    const int32_t sw3 = 3 * sw;
+    const int32_t span_h = (kh - 1) * dh; /* window height - 1 */
+    const int32_t span_w = (kw - 1) * dw; /* window width - 1 */
+    const int32_t mask_bytes = (in_per_group * kk + 7) / 8;
+    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t act_min = (int8_t)p->clamp_min;
+    const int8_t act_max = (int8_t)p->clamp_max;
+    const int32_t zp = p->output_zero_point;
+    /* Scratch: int32_t offsets[max_nz], int8_t values[max_nz], int8_t row[row_length] (mote_kernels.h). */
+    int32_t *const offsets = (int32_t *)p->scratch;
+    int8_t *const values = (int8_t *)(offsets + p->weight_max_row_nonzeros);
+    int8_t *const row = values + p->weight_max_row_nonzeros;
+    int8_t *out = output;
+    int32_t n, m, oy, ox, c, ky, kx, k;
+
+    for (n = 0; n < p->batch; ++n) {
+        for (m = 0; m < p->out_channels; ++m) {
+            const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
+            const uint8_t *mask = p->weight_mask + m * mask_bytes;
+            const uint32_t bias = (uint32_t)p->bias[m];
+            const int32_t mult = p->multiplier[m];
+            const int32_t shift = p->shift[m];
+            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
+            uint32_t wsum = 0;
+            uint32_t base;
+            int32_t nz = 0;
+            int32_t j = 0;
+            for (c = 0; c < in_per_group; ++c) {
+                for (ky = 0; ky < kh; ++ky) {
+                    for (kx = 0; kx < kw; ++kx) {
+                        int8_t w = 0;
+                        if (((uint32_t)mask[j >> 3] >> (j & 7)) & 1u) {
+                            w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
+                            ++v;
+                            offsets[nz] = c * plane + ky * dh * in_w + kx * dw;
+                            values[nz] = w;
+                            ++nz;
+                            wsum += MOTE_U(w);
+                        }
+                        row[j] = w;
+                        ++j;
+                    }
+                }
+            }
+            base = bias + wsum * offset;
+            for (oy = 0; oy < p->out_height; ++oy) {
+                const int32_t iy0 = oy * p->stride_height - p->pad_top;
+                const int rows_inside = iy0 >= 0 && iy0 + span_h < in_h;
+                ox = 0;
+                while (ox < p->out_width) {
+                    const int32_t ix0 = ox * sw - p->pad_left;
+                    if (rows_inside && ix0 >= 0 && ix0 + span_w < in_w) {
+                        const int8_t *x0 = x_group + iy0 * in_w + ix0;
+                        if (ox + 3 < p->out_width && ix0 + sw3 + span_w < in_w) {
+                            uint32_t a0 = base, a1 = base, a2 = base, a3 = base;
+                            for (k = 0; k < nz; ++k) {
+                                const uint32_t wv = MOTE_U(values[k]);
+                                const int8_t *xr = x0 + offsets[k];
+                                a0 += wv * MOTE_U(xr[0]);
+                                a1 += wv * MOTE_U(xr[sw]);
+                                a2 += wv * MOTE_U(xr[sw2]);
+                                a3 += wv * MOTE_U(xr[sw3]);
+                            }
+                            out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                            out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
+                            out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
+                            out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                            out += 4;
+                            ox += 4;
+                        } else {
+                            uint32_t a0 = base;
+                            for (k = 0; k < nz; ++k) {
+                                a0 += MOTE_U(values[k]) * MOTE_U(x0[offsets[k]]);
+                            }
+                            *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                            ++ox;
+                        }
+                    } else {
+                        /* Border window: the reference loop over the taps inside the input. Indices, not
+                         * pointers: x_row + kx * dilation is inside the plane, x_row alone may not be. */
+                        int32_t ky_lo, ky_hi, kx_lo, kx_hi;
+                        uint32_t a0 = bias;
+                        mote_conv_sparse_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
+                        mote_conv_sparse_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
+                        for (c = 0; c < in_per_group; ++c) {
+                            const int8_t *x_plane = x_group + c * plane;
+                            const int8_t *w_plane = row + c * kk;
+                            for (ky = ky_lo; ky < ky_hi; ++ky) {
+                                const int32_t x_row = (iy0 + ky * dh) * in_w + ix0;
+                                const int8_t *w_row = w_plane + ky * kw;
+                                for (kx = kx_lo; kx < kx_hi; ++kx) {
+                                    a0 += MOTE_U(w_row[kx]) * (MOTE_U(x_plane[x_row + kx * dw]) + offset);
+                                }
+                            }
+                        }
+                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                        ++ox;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#undef MOTE_U
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+"""#,
         "kernels/mote_dense.c": #"""
 /* mote_dense.c - int8 fully connected layer: [rows][in_features] x weights[out_features][in_features]^T.
  *
  * Mirrors TFLite Micro's reference FullyConnected (reference/integer_ops/fully_connected.h) and the Swift
- * golden model (Sources/MoteInteger/Kernels/Dense.swift). Each weight is used once per input row, so every
- * storage format (mote_kernels.h) is read in place, without scratch.
+ * golden model (Sources/MoteInteger/Kernels/Dense.swift). Weights stored MOTE_WEIGHTS_INT8 or MOTE_WEIGHTS_INT4
+ * (mote_kernels.h), read in place without scratch; sparse layers call mote_dense_sparse (mote_dense_sparse.c).
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -747,45 +799,6 @@ static void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int
     }
 }
 
-/* MOTE_WEIGHTS_INT8_SPARSE / MOTE_WEIGHTS_INT4_SPARSE: the bitmask is walked in place; only set bits cost a
- * multiply-add (the row's values are consecutive from its row start), and a zero mask byte skips eight
- * weights at once. Bits past in_features are never set. */
-static void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output)
-{
-    const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
-    const int32_t features = p->in_features;
-    const int32_t mask_bytes = (features + 7) / 8;
-    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
-    int32_t r, m, i;
-
-    for (r = 0; r < p->rows; ++r) {
-        const int8_t *x = input + r * features;
-        int8_t *out = output + r * p->out_features;
-        for (m = 0; m < p->out_features; ++m) {
-            const uint8_t *mask = p->weight_mask + m * mask_bytes;
-            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
-            uint32_t acc = (uint32_t)p->bias[m];
-            for (i = 0; i < mask_bytes; ++i) {
-                uint32_t bits = mask[i];
-                int32_t k = 8 * i;
-                while (bits != 0u) {
-                    if (bits & 1u) {
-                        const int8_t w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
-                        ++v;
-                        acc += MOTE_U(w) * (MOTE_U(x[k]) + offset);
-                    }
-                    bits >>= 1;
-                    ++k;
-                }
-            }
-            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
-        }
-    }
-}
-
 /* acc = bias[m] + sum_k w[m][k] * (x[r][k] + input_offset),
  * out[r][m] = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  * The int32 accumulator wraps (computed in uint32_t), as in mote_conv. Wrapping addition is associative
@@ -801,10 +814,6 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
 
     if (p->weight_format == MOTE_WEIGHTS_INT4) {
         mote_dense_int4(p, input, output);
-        return;
-    }
-    if (p->weight_format != MOTE_WEIGHTS_INT8) {
-        mote_dense_sparse(p, input, output);
         return;
     }
     for (r = 0; r < p->rows; ++r) {
@@ -839,6 +848,81 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
             uint32_t acc = (uint32_t)p->bias[m];
             for (k = 0; k < features; ++k) {
                 acc += (uint32_t)(int32_t)w[k] * ((uint32_t)(int32_t)x[k] + offset);
+            }
+            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+        }
+    }
+}
+
+#undef MOTE_U
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+"""#,
+        "kernels/mote_dense_sparse.c": #"""
+/* mote_dense_sparse.c - int8 fully connected layer for weights stored as a bitmask of their non-zeros
+ * (MOTE_WEIGHTS_INT8_SPARSE, MOTE_WEIGHTS_INT4_SPARSE in mote_kernels.h): same parameter block and arithmetic as
+ * mote_dense (mote_dense.c) and the same Swift golden model (Sources/MoteInteger/Kernels/Dense.swift), which reads
+ * the logical weights: skipping a zero weight skips a zero product, so the wrapped sums agree. Its own file so
+ * that a model without sparse layers does not carry this code.
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
+ *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+/* Wrapping int32 arithmetic in uint32_t, as in mote_dense.c. */
+#define MOTE_U(v) ((uint32_t)(int32_t)(v))
+
+/* The bitmask is walked in place; only set bits cost a
+ * multiply-add (the row's values are consecutive from its row start), and a zero mask byte skips eight
+ * weights at once. Bits past in_features are never set. */
+void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output)
+{
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t act_min = (int8_t)p->clamp_min;
+    const int8_t act_max = (int8_t)p->clamp_max;
+    const int32_t zp = p->output_zero_point;
+    const int32_t features = p->in_features;
+    const int32_t mask_bytes = (features + 7) / 8;
+    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
+    int32_t r, m, i;
+
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * features;
+        int8_t *out = output + r * p->out_features;
+        for (m = 0; m < p->out_features; ++m) {
+            const uint8_t *mask = p->weight_mask + m * mask_bytes;
+            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
+            uint32_t acc = (uint32_t)p->bias[m];
+            for (i = 0; i < mask_bytes; ++i) {
+                uint32_t bits = mask[i];
+                int32_t k = 8 * i;
+                while (bits != 0u) {
+                    if (bits & 1u) {
+                        const int8_t w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
+                        ++v;
+                        acc += MOTE_U(w) * (MOTE_U(x[k]) + offset);
+                    }
+                    bits >>= 1;
+                    ++k;
+                }
             }
             out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
         }
@@ -1625,10 +1709,13 @@ typedef struct {
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
 } mote_conv_params;
+/* mote_conv takes MOTE_WEIGHTS_INT8 and MOTE_WEIGHTS_INT4, mote_conv_sparse (its own file) the sparse formats. */
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
+void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output);
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
- * place (no scratch). */
+ * place (no scratch): mote_dense takes MOTE_WEIGHTS_INT8 and MOTE_WEIGHTS_INT4, mote_dense_sparse (its own file)
+ * the sparse formats. */
 typedef struct {
     int32_t rows, in_features, out_features;
     int32_t weight_format;                /* MOTE_WEIGHTS_* */
@@ -1645,6 +1732,7 @@ typedef struct {
     int32_t clamp_min, clamp_max;
 } mote_dense_params;
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output);
+void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output);
 
 /* Broadcast indexing for binary ops: output shape and per-input strides (0 on broadcast axes). */
 #define MOTE_MAX_RANK 6

@@ -2,7 +2,7 @@ import MoteFixedPoint
 import MoteIR
 
 /// Fully connected, mirroring TFLM's int8 `FullyConnected` reference kernel
-/// (reference/integer_ops/fully_connected.h). C twin: `mote_dense.c`.
+/// (reference/integer_ops/fully_connected.h). C twins: `mote_dense.c`, `mote_dense_sparse.c`.
 ///
 /// The accumulator wraps exactly as in `ConvKernel` (a real model never reaches int32's limits); like it, this
 /// reads the logical weights whatever their storage.
