@@ -5,8 +5,9 @@ import MotePlan
 struct EmittedLayer {
     var definitions: String
     var call: String
-    /// `mote_<op>.c`, or nil for a layer that needs no kernel (reshape).
-    var kernel: String?
+    /// The kernel files the layer calls into: `mote_<op>.c` and any file that one calls (`mote_conv_int4.c`
+    /// needs `mote_conv.c`); empty for a layer that needs no kernel (reshape).
+    var kernels: [String]
     /// Bytes of `static const` arrays (weights as stored, biases, requant, tables): flash, not counting parameter blocks.
     var constantBytes: Int
     var macs: Int
@@ -41,6 +42,7 @@ struct LayerEmitter {
         var body = ""          // constants and the parameter block
         var call = ""
         var kernel: String? = nil
+        var helpers: [String] = []
         var constants = 0
         var macs = 0
         var details: [String] = []
@@ -50,9 +52,10 @@ struct LayerEmitter {
 
         switch op {
         case .conv(let p):
-            // Sparse layers call their own kernel file, so models without them do not carry its code.
-            let function = p.weightStorage.encoding == .sparse ? "mote_conv_sparse" : "mote_conv"
+            // int4 and sparse layers call their own kernel files, so int8 models neither carry nor run their code.
+            let function = Self.function("mote_conv", p.weightStorage)
             kernel = function + ".c"
+            if function == "mote_conv_int4" { helpers = ["mote_conv.c"] }  // it runs mote_conv on each decoded row
             macs = p.macs
             let w = try weightArrays(p.weights, p.weightStorage)
             let scratch = scratchPointer()
@@ -84,7 +87,7 @@ struct LayerEmitter {
             line("\(function)(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
 
         case .dense(let p):
-            let function = p.weightStorage.encoding == .sparse ? "mote_dense_sparse" : "mote_dense"
+            let function = Self.function("mote_dense", p.weightStorage)
             kernel = function + ".c"
             macs = p.macs
             let w = try weightArrays(p.weights, p.weightStorage)
@@ -186,7 +189,7 @@ struct LayerEmitter {
                 details.append("in place: each input was written straight into its slice of the output (\(slices))")
                 return EmittedLayer(definitions: comment(details: details),
                                     call: "    /* \(tag): in place, its inputs were written into the output */\n",
-                                    kernel: nil, constantBytes: 0, macs: 0)
+                                    kernels: [], constantBytes: 0, macs: 0)
             }
             kernel = "mote_concat.c"
             var parts: [String] = []
@@ -235,7 +238,7 @@ struct LayerEmitter {
             if plan.offsets[input] == plan.offsets[output] {
                 details.append("in place: the output shares the input's bytes")
                 return EmittedLayer(definitions: comment(details: details), call: "    /* \(tag): in place, nothing to do */\n",
-                                    kernel: nil, constantBytes: 0, macs: 0)
+                                    kernels: [], constantBytes: 0, macs: 0)
             } else {
                 line("memcpy(\(at(output)), \(at(input)), \(try i32(model.tensors[output].count)));")
             }
@@ -246,7 +249,7 @@ struct LayerEmitter {
         }
         var text = comment(details: details)
         text += body
-        return EmittedLayer(definitions: text, call: "    /* \(tag) */\n" + call, kernel: kernel,
+        return EmittedLayer(definitions: text, call: "    /* \(tag) */\n" + call, kernels: (kernel.map { [$0] } ?? []) + helpers,
                             constantBytes: constants, macs: macs)
     }
 
@@ -299,6 +302,11 @@ struct LayerEmitter {
             ("weight_format", e.formatMacro), ("weights", weightsField), ("weight_nibbles", nibblesField),
             ("weight_mask", maskField), ("weight_row_start16", start16), ("weight_row_start32", start32),
         ], bytes: e.byteCount, summary: summary)
+    }
+
+    /// The entry point for weights stored as `storage`: `base` (int8), `base_int4` or `base_sparse`.
+    static func function(_ base: String, _ storage: QWeightStorage) -> String {
+        storage.encoding == .sparse ? base + "_sparse" : (storage.bits == .int4 ? base + "_int4" : base)
     }
 
     /// The layer's kernel scratch: its address in the arena for the parameter block (NULL without one) and a

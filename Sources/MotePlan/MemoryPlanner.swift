@@ -13,15 +13,15 @@ public enum MemoryPlanner {
 
     /// Scratch bytes layer `layer`'s kernel needs inside the arena; the planner reserves them for that step only,
     /// and the code generator passes their address in the layer's parameter block. Only convolutions use any
-    /// (layout in mote_kernels.h): int4 dense decodes one output channel's row (rowLength bytes); sparse decodes
-    /// the row's non-zeros as int32 input offsets and int8 values plus the whole row (5 · maxRowNonZeros +
-    /// rowLength bytes). int8 dense conv and every dense layer read their weights in place.
+    /// (layout in mote_kernels.h): `mote_conv_int4` decodes one output channel's row (rowLength bytes);
+    /// `mote_conv_sparse` the row's non-zeros as int32 input offsets and int8 values plus the whole row
+    /// (5 · maxRowNonZeros + rowLength bytes). int8 dense conv and every dense layer read their weights in place.
     public static func kernelScratchBytes(_ layer: QLayer) -> Int {
         guard case .conv(let p) = layer.op else { return 0 }
         return convScratchBytes(p.weightStorage)
     }
 
-    /// The scratch of `mote_conv` (dense storage) or `mote_conv_sparse` for weights stored as `storage`.
+    /// The scratch of the conv kernel for weights stored as `storage` (`mote_conv`, `mote_conv_int4`, `mote_conv_sparse`).
     public static func convScratchBytes(_ storage: QWeightStorage) -> Int {
         switch (storage.bits, storage.encoding) {
         case (.int8, .dense): return 0

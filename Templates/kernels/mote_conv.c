@@ -4,11 +4,9 @@
  * Mirrors TFLite Micro's reference ConvPerChannel / DepthwiseConvPerChannel (reference/integer_ops/conv.h,
  * depthwise_conv.h) and, loop for loop, the Swift golden model (Sources/MoteInteger/Kernels/Conv.swift).
  *
- * Weights stored MOTE_WEIGHTS_INT8 or MOTE_WEIGHTS_INT4 (mote_kernels.h); sparse layers call mote_conv_sparse
- * (mote_conv_sparse.c), so a model without them does not carry its code. Both widths share the
- * geometry-specific paths below: each takes one output channel's int8 row from mote_conv_row, which points
- * into flash for int8 and decodes int4 into the scratch row, once per output channel (outside every
- * multiply-accumulate loop).
+ * Weights stored MOTE_WEIGHTS_INT8 (mote_kernels.h). int4 layers call mote_conv_int4 (mote_conv_int4.c), which
+ * runs this on each decoded row; sparse layers call mote_conv_sparse (mote_conv_sparse.c). Neither adds a
+ * branch or a byte here, so an int8 model runs exactly the code it ran before they existed.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -49,23 +47,6 @@ static void mote_conv_tap_range(int32_t origin, int32_t dilation, int32_t kernel
     *hi = end;
 }
 
-/* The int8 weights of output channel m (row_length of them): in place for MOTE_WEIGHTS_INT8; for
- * MOTE_WEIGHTS_INT4 decoded into the scratch row (row_length bytes) and valid until the next call. */
-static const int8_t *mote_conv_row(const mote_conv_params *p, int32_t m, int32_t row_length)
-{
-    if (p->weight_format == MOTE_WEIGHTS_INT8) {
-        return p->weights + m * row_length;
-    } else {
-        int8_t *row = (int8_t *)p->scratch;
-        const uint32_t first = (uint32_t)(m * row_length);
-        int32_t j;
-        for (j = 0; j < row_length; ++j) {
-            row[j] = mote_i4_get(p->weight_nibbles, first + (uint32_t)j);
-        }
-        return row;
-    }
-}
-
 /* Wrapping int32 arithmetic, done in uint32_t where it is defined. Addition and multiplication modulo 2^32
  * are associative and commutative, so every reordering below (blocking several outputs per weight load,
  * folding sum w * input_offset into the starting value) gives the same bits as the reference order,
@@ -88,7 +69,7 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
     for (n = 0; n < p->batch; ++n) {
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
-            const int8_t *w = mote_conv_row(p, m, channels);
+            const int8_t *w = p->weights + m * channels;
             const int32_t mult = p->multiplier[m];
             const int32_t shift = p->shift[m];
             uint32_t wsum = 0;
@@ -145,7 +126,7 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
     for (n = 0; n < p->batch; ++n) {
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
-            const int8_t *w = mote_conv_row(p, m, channels);
+            const int8_t *w = p->weights + m * channels;
             const int32_t mult = p->multiplier[m];
             const int32_t shift = p->shift[m];
             uint32_t wsum = 0;
@@ -206,7 +187,7 @@ static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *inpu
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x = input + (n * p->in_channels + m) * plane;
-            const int8_t *w = mote_conv_row(p, m, 9);
+            const int8_t *w = p->weights + m * 9;
             const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
             const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
@@ -299,7 +280,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
-            const int8_t *w_m = mote_conv_row(p, m, in_per_group * kk);
+            const int8_t *w_m = p->weights + m * in_per_group * kk;
             const uint32_t bias = (uint32_t)p->bias[m];
             const int32_t mult = p->multiplier[m];
             const int32_t shift = p->shift[m];

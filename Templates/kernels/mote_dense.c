@@ -1,8 +1,10 @@
 /* mote_dense.c - int8 fully connected layer: [rows][in_features] x weights[out_features][in_features]^T.
  *
  * Mirrors TFLite Micro's reference FullyConnected (reference/integer_ops/fully_connected.h) and the Swift
- * golden model (Sources/MoteInteger/Kernels/Dense.swift). Weights stored MOTE_WEIGHTS_INT8 or MOTE_WEIGHTS_INT4
- * (mote_kernels.h), read in place without scratch; sparse layers call mote_dense_sparse (mote_dense_sparse.c).
+ * golden model (Sources/MoteInteger/Kernels/Dense.swift).
+ *
+ * Weights stored MOTE_WEIGHTS_INT8 (mote_kernels.h); int4 and sparse layers call mote_dense_int4 and
+ * mote_dense_sparse (their own files), so an int8 model carries and runs only this.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -24,45 +26,6 @@
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-#define MOTE_U(v) ((uint32_t)(int32_t)(v))
-
-/* MOTE_WEIGHTS_INT4: the packed nibbles are read in place, two weights per byte; a row that starts in a high
- * nibble (odd row start) takes its first weight alone, an odd tail the low nibble of its last byte. */
-static void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output)
-{
-    const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
-    const int32_t features = p->in_features;
-    int32_t r, m, k;
-
-    for (r = 0; r < p->rows; ++r) {
-        const int8_t *x = input + r * features;
-        int8_t *out = output + r * p->out_features;
-        for (m = 0; m < p->out_features; ++m) {
-            const uint32_t first = (uint32_t)(m * features);
-            const uint8_t *b;
-            uint32_t acc = (uint32_t)p->bias[m];
-            k = 0;
-            if (first & 1u) {
-                acc += MOTE_U(mote_i4_value((uint32_t)p->weight_nibbles[first >> 1] >> 4)) * (MOTE_U(x[0]) + offset);
-                k = 1;
-            }
-            b = p->weight_nibbles + ((first + (uint32_t)k) >> 1);
-            for (; k + 2 <= features; k += 2) {
-                const uint32_t byte = *b++;
-                acc += MOTE_U(mote_i4_value(byte)) * (MOTE_U(x[k]) + offset);
-                acc += MOTE_U(mote_i4_value(byte >> 4)) * (MOTE_U(x[k + 1]) + offset);
-            }
-            if (k < features) {
-                acc += MOTE_U(mote_i4_value(*b)) * (MOTE_U(x[k]) + offset);
-            }
-            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
-        }
-    }
-}
-
 /* acc = bias[m] + sum_k w[m][k] * (x[r][k] + input_offset),
  * out[r][m] = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  * The int32 accumulator wraps (computed in uint32_t), as in mote_conv. Wrapping addition is associative
@@ -76,10 +39,6 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
     const int32_t features = p->in_features;
     int32_t r, m, k;
 
-    if (p->weight_format == MOTE_WEIGHTS_INT4) {
-        mote_dense_int4(p, input, output);
-        return;
-    }
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * features;
         int8_t *out = output + r * p->out_features;
@@ -117,8 +76,6 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
         }
     }
 }
-
-#undef MOTE_U
 
 #if defined(__clang__)
 #pragma clang diagnostic pop

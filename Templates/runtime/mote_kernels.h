@@ -65,13 +65,15 @@ typedef struct {
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
 } mote_conv_params;
-/* mote_conv takes MOTE_WEIGHTS_INT8 and MOTE_WEIGHTS_INT4, mote_conv_sparse (its own file) the sparse formats. */
+/* One entry point (and file) per weight format: mote_conv MOTE_WEIGHTS_INT8, mote_conv_int4 MOTE_WEIGHTS_INT4
+ * (it calls mote_conv), mote_conv_sparse both sparse formats. */
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
+void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output);
 void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output);
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
- * place (no scratch): mote_dense takes MOTE_WEIGHTS_INT8 and MOTE_WEIGHTS_INT4, mote_dense_sparse (its own file)
- * the sparse formats. */
+ * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4
+ * MOTE_WEIGHTS_INT4, mote_dense_sparse both sparse formats. */
 typedef struct {
     int32_t rows, in_features, out_features;
     int32_t weight_format;                /* MOTE_WEIGHTS_* */
@@ -88,6 +90,7 @@ typedef struct {
     int32_t clamp_min, clamp_max;
 } mote_dense_params;
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output);
+void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output);
 void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output);
 
 /* Broadcast indexing for binary ops: output shape and per-input strides (0 on broadcast axes). */

@@ -50,8 +50,8 @@ final class TemplatesTests: XCTestCase {
     }
 
     func testEveryKernelTheEmitterNamesIsEmbedded() {
-        for kernel in ["add", "concat", "conv", "conv_sparse", "dense", "dense_sparse", "mean", "mul", "pad", "pool", "softmax",
-                       "table", "transpose"] {
+        for kernel in ["add", "concat", "conv", "conv_int4", "conv_sparse", "dense", "dense_int4", "dense_sparse", "mean", "mul",
+                       "pad", "pool", "softmax", "table", "transpose"] {
             XCTAssertNotNil(Templates.files["kernels/mote_\(kernel).c"], "Templates/kernels/mote_\(kernel).c")
         }
         XCTAssertNotNil(Templates.files["runtime/mote_kernels.h"])

@@ -70,20 +70,20 @@ final class WeightStorageTests: XCTestCase {
         XCTAssertEqual(summaries, ["int4, dense", "int8, sparse bitmask", "int4, sparse bitmask", "int8, sparse bitmask", "int4, dense"])
     }
 
-    /// The sparse kernels are separate files, emitted (and called) only by models with sparse layers.
+    /// The int4 and sparse kernels are separate files, emitted (and called) only by models with such layers.
     func testSparseKernelFilesOnlyWhenUsed() throws {
         let options = CodegenOptions(name: "st", toolVersion: "1", modelHash: "ab")
         let storage = try Codegen.emit(TestModels.storage(), options: options)
         let paths = storage.map(\.path)
-        for kernel in ["mote_conv.c", "mote_conv_sparse.c", "mote_dense.c", "mote_dense_sparse.c"] {
-            XCTAssertTrue(paths.contains(kernel), kernel)
-        }
+        // mote_conv_int4 runs mote_conv on each decoded row, so mote_conv.c comes with it; no layer is int8 dense.
+        XCTAssertEqual(paths.filter { $0.hasSuffix(".c") && $0 != "st.c" },
+                       ["mote_conv.c", "mote_conv_int4.c", "mote_conv_sparse.c", "mote_dense_int4.c", "mote_dense_sparse.c"])
+        XCTAssertTrue(storage[1].contents.contains("    mote_conv_int4(&st_conv_int4_params, "))
         XCTAssertTrue(storage[1].contents.contains("    mote_conv_sparse(&st_pointwise_sparse_params, "))
         XCTAssertTrue(storage[1].contents.contains("    mote_dense_sparse(&st_fc_sparse_params, "))
-        XCTAssertTrue(storage[1].contents.contains("    mote_dense(&st_fc_int4_params, "))
+        XCTAssertTrue(storage[1].contents.contains("    mote_dense_int4(&st_fc_int4_params, "))
         let chain = try Codegen.emit(TestModels.chain(), options: options).map(\.path)
-        XCTAssertFalse(chain.contains("mote_conv_sparse.c"))
-        XCTAssertFalse(chain.contains("mote_dense_sparse.c"))
+        XCTAssertEqual(chain.filter { $0.hasSuffix(".c") && $0 != "st.c" }, ["mote_conv.c", "mote_dense.c", "mote_softmax.c"])
     }
 
     /// Every `static const` array of the emitted model, by symbol: element type size × declared length, after

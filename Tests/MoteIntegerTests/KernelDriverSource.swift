@@ -216,8 +216,11 @@ static void run_conv(void)
     p.bias = bias; p.multiplier = mult; p.shift = shift;
     x = read_i8(in_count);
     y = alloc((size_t)out_count, 1);
+    /* One entry point per weight format, as the code generator calls them. */
     if (wa.format == MOTE_WEIGHTS_INT8_SPARSE || wa.format == MOTE_WEIGHTS_INT4_SPARSE) {
         mote_conv_sparse(&p, x, y);
+    } else if (wa.format == MOTE_WEIGHTS_INT4) {
+        mote_conv_int4(&p, x, y);
     } else {
         mote_conv(&p, x, y);
     }
@@ -245,8 +248,11 @@ static void run_dense(void)
     p.bias = bias; p.multiplier = mult; p.shift = shift;
     x = read_i8(p.rows * p.in_features);
     y = alloc((size_t)(p.rows * p.out_features), 1);
+    /* One entry point per weight format, as the code generator calls them. */
     if (wa.format == MOTE_WEIGHTS_INT8_SPARSE || wa.format == MOTE_WEIGHTS_INT4_SPARSE) {
         mote_dense_sparse(&p, x, y);
+    } else if (wa.format == MOTE_WEIGHTS_INT4) {
+        mote_dense_int4(&p, x, y);
     } else {
         mote_dense(&p, x, y);
     }

@@ -153,11 +153,9 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
  * Mirrors TFLite Micro's reference ConvPerChannel / DepthwiseConvPerChannel (reference/integer_ops/conv.h,
  * depthwise_conv.h) and, loop for loop, the Swift golden model (Sources/MoteInteger/Kernels/Conv.swift).
  *
- * Weights stored MOTE_WEIGHTS_INT8 or MOTE_WEIGHTS_INT4 (mote_kernels.h); sparse layers call mote_conv_sparse
- * (mote_conv_sparse.c), so a model without them does not carry its code. Both widths share the
- * geometry-specific paths below: each takes one output channel's int8 row from mote_conv_row, which points
- * into flash for int8 and decodes int4 into the scratch row, once per output channel (outside every
- * multiply-accumulate loop).
+ * Weights stored MOTE_WEIGHTS_INT8 (mote_kernels.h). int4 layers call mote_conv_int4 (mote_conv_int4.c), which
+ * runs this on each decoded row; sparse layers call mote_conv_sparse (mote_conv_sparse.c). Neither adds a
+ * branch or a byte here, so an int8 model runs exactly the code it ran before they existed.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -198,23 +196,6 @@ static void mote_conv_tap_range(int32_t origin, int32_t dilation, int32_t kernel
     *hi = end;
 }
 
-/* The int8 weights of output channel m (row_length of them): in place for MOTE_WEIGHTS_INT8; for
- * MOTE_WEIGHTS_INT4 decoded into the scratch row (row_length bytes) and valid until the next call. */
-static const int8_t *mote_conv_row(const mote_conv_params *p, int32_t m, int32_t row_length)
-{
-    if (p->weight_format == MOTE_WEIGHTS_INT8) {
-        return p->weights + m * row_length;
-    } else {
-        int8_t *row = (int8_t *)p->scratch;
-        const uint32_t first = (uint32_t)(m * row_length);
-        int32_t j;
-        for (j = 0; j < row_length; ++j) {
-            row[j] = mote_i4_get(p->weight_nibbles, first + (uint32_t)j);
-        }
-        return row;
-    }
-}
-
 /* Wrapping int32 arithmetic, done in uint32_t where it is defined. Addition and multiplication modulo 2^32
  * are associative and commutative, so every reordering below (blocking several outputs per weight load,
  * folding sum w * input_offset into the starting value) gives the same bits as the reference order,
@@ -237,7 +218,7 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
     for (n = 0; n < p->batch; ++n) {
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
-            const int8_t *w = mote_conv_row(p, m, channels);
+            const int8_t *w = p->weights + m * channels;
             const int32_t mult = p->multiplier[m];
             const int32_t shift = p->shift[m];
             uint32_t wsum = 0;
@@ -294,7 +275,7 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
     for (n = 0; n < p->batch; ++n) {
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
-            const int8_t *w = mote_conv_row(p, m, channels);
+            const int8_t *w = p->weights + m * channels;
             const int32_t mult = p->multiplier[m];
             const int32_t shift = p->shift[m];
             uint32_t wsum = 0;
@@ -355,7 +336,7 @@ static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *inpu
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x = input + (n * p->in_channels + m) * plane;
-            const int8_t *w = mote_conv_row(p, m, 9);
+            const int8_t *w = p->weights + m * 9;
             const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
             const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
@@ -448,7 +429,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
-            const int8_t *w_m = mote_conv_row(p, m, in_per_group * kk);
+            const int8_t *w_m = p->weights + m * in_per_group * kk;
             const uint32_t bias = (uint32_t)p->bias[m];
             const int32_t mult = p->multiplier[m];
             const int32_t shift = p->shift[m];
@@ -547,6 +528,74 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 }
 
 #undef MOTE_U
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+"""#,
+        "kernels/mote_conv_int4.c": #"""
+/* mote_conv_int4.c - int8 grouped 2-D convolution for weights stored MOTE_WEIGHTS_INT4 (mote_kernels.h): same
+ * parameter block and arithmetic as mote_conv and the same Swift golden model (Sources/MoteInteger/Kernels/
+ * Conv.swift). Per output channel the packed row is decoded once into the scratch (row_length bytes), then
+ * mote_conv (mote_conv.c) runs on it as a one-channel int8 convolution of the channel's input group, so int4
+ * layers take every tuned path of mote_conv (pointwise, strided, depthwise 3x3, generic) and an int8 model
+ * carries none of this. The cost is one call per output channel (and batch element).
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
+ *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t in_per_group = p->in_channels / p->groups;
+    const int32_t out_per_group = p->out_channels / p->groups;
+    const int32_t row_length = in_per_group * p->kernel_height * p->kernel_width;
+    const int32_t in_plane = p->in_height * p->in_width;
+    const int32_t out_plane = p->out_height * p->out_width;
+    int8_t *const row = (int8_t *)p->scratch;
+    mote_conv_params q = *p;
+    int32_t n, m, j;
+
+    /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch.
+     * A depthwise layer becomes a one-channel convolution, which mote_conv's depthwise path still takes. */
+    q.batch = 1;
+    q.in_channels = in_per_group;
+    q.out_channels = 1;
+    q.groups = 1;
+    q.weight_format = MOTE_WEIGHTS_INT8;
+    q.weights = row;
+    q.weight_nibbles = NULL;
+    q.scratch = NULL;
+    for (m = 0; m < p->out_channels; ++m) {
+        const uint32_t first = (uint32_t)(m * row_length);
+        for (j = 0; j < row_length; ++j) {
+            row[j] = mote_i4_get(p->weight_nibbles, first + (uint32_t)j);
+        }
+        q.bias = p->bias + m;
+        q.multiplier = p->multiplier + m;
+        q.shift = p->shift + m;
+        for (n = 0; n < p->batch; ++n) {
+            mote_conv(&q, input + (n * p->in_channels + (m / out_per_group) * in_per_group) * in_plane,
+                      output + (n * p->out_channels + m) * out_plane);
+        }
+    }
+}
 
 #if defined(__clang__)
 #pragma clang diagnostic pop
@@ -737,8 +786,10 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
 /* mote_dense.c - int8 fully connected layer: [rows][in_features] x weights[out_features][in_features]^T.
  *
  * Mirrors TFLite Micro's reference FullyConnected (reference/integer_ops/fully_connected.h) and the Swift
- * golden model (Sources/MoteInteger/Kernels/Dense.swift). Weights stored MOTE_WEIGHTS_INT8 or MOTE_WEIGHTS_INT4
- * (mote_kernels.h), read in place without scratch; sparse layers call mote_dense_sparse (mote_dense_sparse.c).
+ * golden model (Sources/MoteInteger/Kernels/Dense.swift).
+ *
+ * Weights stored MOTE_WEIGHTS_INT8 (mote_kernels.h); int4 and sparse layers call mote_dense_int4 and
+ * mote_dense_sparse (their own files), so an int8 model carries and runs only this.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -760,45 +811,6 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-#define MOTE_U(v) ((uint32_t)(int32_t)(v))
-
-/* MOTE_WEIGHTS_INT4: the packed nibbles are read in place, two weights per byte; a row that starts in a high
- * nibble (odd row start) takes its first weight alone, an odd tail the low nibble of its last byte. */
-static void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output)
-{
-    const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
-    const int32_t features = p->in_features;
-    int32_t r, m, k;
-
-    for (r = 0; r < p->rows; ++r) {
-        const int8_t *x = input + r * features;
-        int8_t *out = output + r * p->out_features;
-        for (m = 0; m < p->out_features; ++m) {
-            const uint32_t first = (uint32_t)(m * features);
-            const uint8_t *b;
-            uint32_t acc = (uint32_t)p->bias[m];
-            k = 0;
-            if (first & 1u) {
-                acc += MOTE_U(mote_i4_value((uint32_t)p->weight_nibbles[first >> 1] >> 4)) * (MOTE_U(x[0]) + offset);
-                k = 1;
-            }
-            b = p->weight_nibbles + ((first + (uint32_t)k) >> 1);
-            for (; k + 2 <= features; k += 2) {
-                const uint32_t byte = *b++;
-                acc += MOTE_U(mote_i4_value(byte)) * (MOTE_U(x[k]) + offset);
-                acc += MOTE_U(mote_i4_value(byte >> 4)) * (MOTE_U(x[k + 1]) + offset);
-            }
-            if (k < features) {
-                acc += MOTE_U(mote_i4_value(*b)) * (MOTE_U(x[k]) + offset);
-            }
-            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
-        }
-    }
-}
-
 /* acc = bias[m] + sum_k w[m][k] * (x[r][k] + input_offset),
  * out[r][m] = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  * The int32 accumulator wraps (computed in uint32_t), as in mote_conv. Wrapping addition is associative
@@ -812,10 +824,6 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
     const int32_t features = p->in_features;
     int32_t r, m, k;
 
-    if (p->weight_format == MOTE_WEIGHTS_INT4) {
-        mote_dense_int4(p, input, output);
-        return;
-    }
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * features;
         int8_t *out = output + r * p->out_features;
@@ -848,6 +856,77 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
             uint32_t acc = (uint32_t)p->bias[m];
             for (k = 0; k < features; ++k) {
                 acc += (uint32_t)(int32_t)w[k] * ((uint32_t)(int32_t)x[k] + offset);
+            }
+            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+        }
+    }
+}
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+"""#,
+        "kernels/mote_dense_int4.c": #"""
+/* mote_dense_int4.c - int8 fully connected layer for weights stored MOTE_WEIGHTS_INT4 (mote_kernels.h): same
+ * parameter block and arithmetic as mote_dense (mote_dense.c) and the same Swift golden model
+ * (Sources/MoteInteger/Kernels/Dense.swift), which reads the logical weights. Its own file so that an int8 model
+ * does not carry this code.
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
+ *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+/* Wrapping int32 arithmetic in uint32_t, as in mote_dense.c (associative: the order of the terms is free). */
+#define MOTE_U(v) ((uint32_t)(int32_t)(v))
+
+/* Each weight is used once per input row, so the packed nibbles are read in place (no scratch), two weights
+ * per byte; a row that starts in a high nibble (odd row start) takes its first weight alone, an odd tail the low
+ * nibble of its last byte. */
+void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output)
+{
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t act_min = (int8_t)p->clamp_min;
+    const int8_t act_max = (int8_t)p->clamp_max;
+    const int32_t zp = p->output_zero_point;
+    const int32_t features = p->in_features;
+    int32_t r, m, k;
+
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * features;
+        int8_t *out = output + r * p->out_features;
+        for (m = 0; m < p->out_features; ++m) {
+            const uint32_t first = (uint32_t)(m * features);
+            const uint8_t *b;
+            uint32_t acc = (uint32_t)p->bias[m];
+            k = 0;
+            if (first & 1u) {
+                acc += MOTE_U(mote_i4_value((uint32_t)p->weight_nibbles[first >> 1] >> 4)) * (MOTE_U(x[0]) + offset);
+                k = 1;
+            }
+            b = p->weight_nibbles + ((first + (uint32_t)k) >> 1);
+            for (; k + 2 <= features; k += 2) {
+                const uint32_t byte = *b++;
+                acc += MOTE_U(mote_i4_value(byte)) * (MOTE_U(x[k]) + offset);
+                acc += MOTE_U(mote_i4_value(byte >> 4)) * (MOTE_U(x[k + 1]) + offset);
+            }
+            if (k < features) {
+                acc += MOTE_U(mote_i4_value(*b)) * (MOTE_U(x[k]) + offset);
             }
             out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
         }
@@ -1709,13 +1788,15 @@ typedef struct {
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
 } mote_conv_params;
-/* mote_conv takes MOTE_WEIGHTS_INT8 and MOTE_WEIGHTS_INT4, mote_conv_sparse (its own file) the sparse formats. */
+/* One entry point (and file) per weight format: mote_conv MOTE_WEIGHTS_INT8, mote_conv_int4 MOTE_WEIGHTS_INT4
+ * (it calls mote_conv), mote_conv_sparse both sparse formats. */
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
+void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output);
 void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output);
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
- * place (no scratch): mote_dense takes MOTE_WEIGHTS_INT8 and MOTE_WEIGHTS_INT4, mote_dense_sparse (its own file)
- * the sparse formats. */
+ * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4
+ * MOTE_WEIGHTS_INT4, mote_dense_sparse both sparse formats. */
 typedef struct {
     int32_t rows, in_features, out_features;
     int32_t weight_format;                /* MOTE_WEIGHTS_* */
@@ -1732,6 +1813,7 @@ typedef struct {
     int32_t clamp_min, clamp_max;
 } mote_dense_params;
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output);
+void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output);
 void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output);
 
 /* Broadcast indexing for binary ops: output shape and per-input strides (0 on broadcast axes). */

@@ -3,7 +3,7 @@ import MoteIR
 
 /// Grouped 2-D convolution, mirroring TFLM's int8 `ConvPerChannel` / `DepthwiseConvPerChannel` reference
 /// kernels (reference/integer_ops/conv.h, depthwise_conv.h) in NCHW order. C twins: `mote_conv.c`,
-/// `mote_conv_sparse.c`.
+/// `mote_conv_int4.c`, `mote_conv_sparse.c` (one per weight storage format).
 ///
 /// The accumulator is int32 and wraps (`&+`, `&*`; the C does the same in `uint32_t`, where wrapping is
 /// defined). A real model never wraps: |w| ≤ 127 and |x + inputOffset| ≤ 255, so each product is below 2^15
