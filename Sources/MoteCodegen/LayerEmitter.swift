@@ -5,9 +5,10 @@ import MotePlan
 struct EmittedLayer {
     var definitions: String
     var call: String
-    /// `mote_<op>.c`, or nil for a layer that needs no kernel (reshape).
-    var kernel: String?
-    /// Bytes of `static const` arrays (weights, biases, requant, tables): flash, not counting parameter blocks.
+    /// The kernel files the layer calls into: `mote_<op>.c` and any file that one calls (`mote_conv_int4.c`
+    /// needs `mote_conv.c`); empty for a layer that needs no kernel (reshape).
+    var kernels: [String]
+    /// Bytes of `static const` arrays (weights as stored, biases, requant, tables): flash, not counting parameter blocks.
     var constantBytes: Int
     var macs: Int
 }
@@ -41,6 +42,7 @@ struct LayerEmitter {
         var body = ""          // constants and the parameter block
         var call = ""
         var kernel: String? = nil
+        var helpers: [String] = []
         var constants = 0
         var macs = 0
         var details: [String] = []
@@ -50,12 +52,18 @@ struct LayerEmitter {
 
         switch op {
         case .conv(let p):
-            kernel = "mote_conv.c"
+            // int4 and sparse layers call their own kernel files, so int8 models neither carry nor run their code.
+            let function = Self.function("mote_conv", p.weightStorage)
+            kernel = function + ".c"
+            if function == "mote_conv_int4" { helpers = ["mote_conv.c"] }  // it runs mote_conv on each decoded row
             macs = p.macs
-            constants = p.weights.count + 12 * p.outChannels
+            let w = try weightArrays(p.weights, p.weightStorage)
+            let scratch = scratchPointer()
+            constants = w.bytes + 12 * p.outChannels
             details.append("kernel \(p.kernelHeight)x\(p.kernelWidth), stride \(p.strideHeight)x\(p.strideWidth), dilation \(p.dilationHeight)x\(p.dilationWidth), pad top \(p.padTop) left \(p.padLeft), groups \(p.groups)")
-            details.append("MACs \(p.macs); weights \(p.weights.count) bytes, bias \(4 * p.bias.count) bytes, requant \(8 * p.requant.count) bytes")
-            body += array("int8_t", symbol("weights"), p.weights.map { String($0) })
+            details.append("MACs \(p.macs); \(w.summary); bias \(4 * p.bias.count) bytes, requant \(8 * p.requant.count) bytes")
+            if let note = scratch.note { details.append(note) }
+            body += w.definitions
             body += array("int32_t", symbol("bias"), p.bias.map(CText.int32))
             body += array("int32_t", symbol("multiplier"), p.requant.map { CText.int32($0.multiplier) })
             body += array("int32_t", symbol("shift"), p.requant.map { CText.int32($0.shift) })
@@ -68,30 +76,36 @@ struct LayerEmitter {
                 ("dilation_height", try i32(p.dilationHeight)), ("dilation_width", try i32(p.dilationWidth)),
                 ("pad_top", try i32(p.padTop)), ("pad_left", try i32(p.padLeft)),
                 ("groups", try i32(p.groups)),
-                ("weights", symbol("weights")), ("bias", symbol("bias")),
+            ] + w.fields + [
+                ("weight_max_row_nonzeros", try i32(w.encoded.storage.encoding == .sparse ? w.encoded.storage.maxRowNonZeros : 0)),
+                ("scratch", scratch.pointer),
+                ("bias", symbol("bias")),
                 ("multiplier", symbol("multiplier")), ("shift", symbol("shift")),
                 ("input_offset", CText.int32(p.inputOffset)), ("output_zero_point", CText.int32(p.outputZeroPoint)),
                 ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
             ])
-            line("mote_conv(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+            line("\(function)(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
 
         case .dense(let p):
-            kernel = "mote_dense.c"
+            let function = Self.function("mote_dense", p.weightStorage)
+            kernel = function + ".c"
             macs = p.macs
-            constants = p.weights.count + 12 * p.outFeatures
-            details.append("MACs \(p.macs); weights \(p.weights.count) bytes, bias \(4 * p.bias.count) bytes, requant \(8 * p.requant.count) bytes")
-            body += array("int8_t", symbol("weights"), p.weights.map { String($0) })
+            let w = try weightArrays(p.weights, p.weightStorage)
+            constants = w.bytes + 12 * p.outFeatures
+            details.append("MACs \(p.macs); \(w.summary); bias \(4 * p.bias.count) bytes, requant \(8 * p.requant.count) bytes")
+            body += w.definitions
             body += array("int32_t", symbol("bias"), p.bias.map(CText.int32))
             body += array("int32_t", symbol("multiplier"), p.requant.map { CText.int32($0.multiplier) })
             body += array("int32_t", symbol("shift"), p.requant.map { CText.int32($0.shift) })
             body += params("mote_dense_params", [
                 ("rows", try i32(p.rows)), ("in_features", try i32(p.inFeatures)), ("out_features", try i32(p.outFeatures)),
-                ("weights", symbol("weights")), ("bias", symbol("bias")),
+            ] + w.fields + [
+                ("bias", symbol("bias")),
                 ("multiplier", symbol("multiplier")), ("shift", symbol("shift")),
                 ("input_offset", CText.int32(p.inputOffset)), ("output_zero_point", CText.int32(p.outputZeroPoint)),
                 ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
             ])
-            line("mote_dense(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+            line("\(function)(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
 
         case .add(let p):
             kernel = "mote_add.c"
@@ -175,7 +189,7 @@ struct LayerEmitter {
                 details.append("in place: each input was written straight into its slice of the output (\(slices))")
                 return EmittedLayer(definitions: comment(details: details),
                                     call: "    /* \(tag): in place, its inputs were written into the output */\n",
-                                    kernel: nil, constantBytes: 0, macs: 0)
+                                    kernels: [], constantBytes: 0, macs: 0)
             }
             kernel = "mote_concat.c"
             var parts: [String] = []
@@ -224,7 +238,7 @@ struct LayerEmitter {
             if plan.offsets[input] == plan.offsets[output] {
                 details.append("in place: the output shares the input's bytes")
                 return EmittedLayer(definitions: comment(details: details), call: "    /* \(tag): in place, nothing to do */\n",
-                                    kernel: nil, constantBytes: 0, macs: 0)
+                                    kernels: [], constantBytes: 0, macs: 0)
             } else {
                 line("memcpy(\(at(output)), \(at(input)), \(try i32(model.tensors[output].count)));")
             }
@@ -235,11 +249,90 @@ struct LayerEmitter {
         }
         var text = comment(details: details)
         text += body
-        return EmittedLayer(definitions: text, call: "    /* \(tag) */\n" + call, kernel: kernel,
+        return EmittedLayer(definitions: text, call: "    /* \(tag) */\n" + call, kernels: (kernel.map { [$0] } ?? []) + helpers,
                             constantBytes: constants, macs: macs)
     }
 
     // MARK: Pieces
+
+    /// A conv/dense layer's weight arrays in their chosen storage (`QWeightStorage`), the parameter-block fields
+    /// that point at them (`weight_format` … `weight_row_start32`, in the header's order), their bytes and the
+    /// comment line naming width, storage and size.
+    struct WeightArrays {
+        var encoded: EncodedWeights
+        var definitions: String
+        var fields: [(String, String)]
+        var bytes: Int
+        var summary: String
+    }
+
+    func weightArrays(_ weights: [Int8], _ storage: QWeightStorage) throws -> WeightArrays {
+        let e = try EncodedWeights(weights, storage: storage)
+        var text = ""
+        // int8 values in decimal (as before); packed nibbles and mask bits in hex, where the bits are readable.
+        let weightsField: String
+        if !e.values.isEmpty {
+            text += array("int8_t", symbol("weights"), e.values.map { String($0) })
+            weightsField = symbol("weights")
+        } else {
+            weightsField = "NULL"
+        }
+        let nibblesField: String
+        if !e.nibbles.isEmpty {
+            text += array("uint8_t", symbol("weights"), e.nibbles.map(Self.hex))
+            nibblesField = symbol("weights")
+        } else {
+            nibblesField = "NULL"
+        }
+        var maskField = "NULL", start16 = "NULL", start32 = "NULL"
+        if storage.encoding == .sparse {
+            text += array("uint8_t", symbol("mask"), e.mask.map(Self.hex))
+            maskField = symbol("mask")
+            if storage.rowStartBytes == 2 {
+                text += array("uint16_t", symbol("starts"), e.rowStarts.map { String($0) })
+                start16 = symbol("starts")
+            } else {
+                text += array("uint32_t", symbol("starts"), e.rowStarts.map { "\($0)u" })
+                start32 = symbol("starts")
+            }
+        }
+        let zeros = storage.count > 0 ? (200 * storage.zeros + storage.count) / (2 * storage.count) : 0
+        let summary = "weights \(storage.summary): \(Self.grouped(e.byteCount)) bytes (\(zeros)% zeros)"
+        return WeightArrays(encoded: e, definitions: text, fields: [
+            ("weight_format", e.formatMacro), ("weights", weightsField), ("weight_nibbles", nibblesField),
+            ("weight_mask", maskField), ("weight_row_start16", start16), ("weight_row_start32", start32),
+        ], bytes: e.byteCount, summary: summary)
+    }
+
+    /// The entry point for weights stored as `storage`: `base` (int8), `base_int4` or `base_sparse`.
+    static func function(_ base: String, _ storage: QWeightStorage) -> String {
+        storage.encoding == .sparse ? base + "_sparse" : (storage.bits == .int4 ? base + "_int4" : base)
+    }
+
+    /// The layer's kernel scratch: its address in the arena for the parameter block (NULL without one) and a
+    /// comment line.
+    func scratchPointer() -> (pointer: String, note: String?) {
+        let bytes = index < plan.scratchBytes.count ? plan.scratchBytes[index] : 0
+        let offset = index < plan.scratchOffsets.count ? plan.scratchOffsets[index] : -1
+        guard bytes > 0, offset >= 0 else { return ("NULL", nil) }
+        return ("\(prefix)_arena.bytes + \(offset)", "scratch \(Self.grouped(bytes)) bytes at arena offset \(offset) (RAM, this layer only)")
+    }
+
+    static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return "0x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+    }
+
+    /// 1234567 → "1,234,567" (comments only; no locale).
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
 
     /// The comment block above the layer's constants: name, ops, tensors with quantization and arena offsets.
     func comment(details: [String]) -> String {

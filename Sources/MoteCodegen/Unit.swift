@@ -25,7 +25,7 @@ struct Unit {
             layers.append(try LayerEmitter(model: model, plan: plan, prefix: options.name, index: i, id: ids[i]).emit())
         }
         self.layers = layers
-        self.kernels = Array(Set(layers.compactMap(\.kernel))).sorted()
+        self.kernels = Array(Set(layers.flatMap(\.kernels))).sorted()
     }
 
     // MARK: Interface names

@@ -28,7 +28,7 @@ public struct MemoryPlan: Sendable, Equatable, Codable {
     /// Per layer: its output occupies its input's bytes (table, softmax, add, mul, reshape), or (concat) its inputs
     /// were written straight into their slices of the output, so the concat itself does nothing.
     public var inPlace: [Bool]
-    /// Per layer: kernel scratch bytes inside the arena (0 today: the kernels need none).
+    /// Per layer: kernel scratch bytes inside the arena (`MemoryPlanner.kernelScratchBytes`; 0 for most layers).
     public var scratchBytes: [Int]
     /// Per layer: offset of its scratch in the arena; −1 when it has none.
     public var scratchOffsets: [Int]

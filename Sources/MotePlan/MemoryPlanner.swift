@@ -11,9 +11,24 @@ public enum MemoryPlanner {
     /// reserved from the first input's creation on). Ties go to the in-place variant.
     public static let concatCopiedSuffix = ", concats copied"
 
-    /// Scratch bytes layer `layer`'s kernel needs inside the arena. 0 for every kernel today (none uses an
-    /// im2col or accumulator buffer); a kernel that does returns its size here and the planner reserves it.
-    public static func kernelScratchBytes(_ layer: QLayer) -> Int { 0 }
+    /// Scratch bytes layer `layer`'s kernel needs inside the arena; the planner reserves them for that step only,
+    /// and the code generator passes their address in the layer's parameter block. Only convolutions use any
+    /// (layout in mote_kernels.h): `mote_conv_int4` decodes one output channel's row (rowLength bytes);
+    /// `mote_conv_sparse` the row's non-zeros as int32 input offsets and int8 values plus the whole row
+    /// (5 · maxRowNonZeros + rowLength bytes). int8 dense conv and every dense layer read their weights in place.
+    public static func kernelScratchBytes(_ layer: QLayer) -> Int {
+        guard case .conv(let p) = layer.op else { return 0 }
+        return convScratchBytes(p.weightStorage)
+    }
+
+    /// The scratch of the conv kernel for weights stored as `storage` (`mote_conv`, `mote_conv_int4`, `mote_conv_sparse`).
+    public static func convScratchBytes(_ storage: QWeightStorage) -> Int {
+        switch (storage.bits, storage.encoding) {
+        case (.int8, .dense): return 0
+        case (.int4, .dense): return storage.rowLength
+        case (_, .sparse): return 5 * storage.maxRowNonZeros + storage.rowLength
+        }
+    }
 
     public static func plan(_ model: QModel) -> MemoryPlan {
         plan(model, scratchBytes: model.layers.map(kernelScratchBytes))

@@ -134,6 +134,36 @@ extension BudgetVerdict {
     }
 }
 
+extension LayerSize {
+    enum CodingKeys: String, CodingKey {
+        case index, name, op, sourceOps, outputShape, macs, weightsBytes, weightBits, weightStorage, weightNonZeros
+        case biasBytes, requantBytes, tableBytes, flashBytes, arenaOffset, arenaBytes, ramBytes, inPlace, scratchBytes
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        try c.encode(name, forKey: .name)
+        try c.encode(op, forKey: .op)
+        try c.encode(sourceOps, forKey: .sourceOps)
+        try c.encode(outputShape, forKey: .outputShape)
+        try c.encode(macs, forKey: .macs)
+        try c.encode(weightsBytes, forKey: .weightsBytes)
+        try c.encode(weightBits, forKey: .weightBits)
+        try c.encode(weightStorage, forKey: .weightStorage)
+        try c.encode(weightNonZeros, forKey: .weightNonZeros)
+        try c.encode(biasBytes, forKey: .biasBytes)
+        try c.encode(requantBytes, forKey: .requantBytes)
+        try c.encode(tableBytes, forKey: .tableBytes)
+        try c.encode(flashBytes, forKey: .flashBytes)
+        try c.encode(arenaOffset, forKey: .arenaOffset)
+        try c.encode(arenaBytes, forKey: .arenaBytes)
+        try c.encode(ramBytes, forKey: .ramBytes)
+        try c.encode(inPlace, forKey: .inPlace)
+        try c.encode(scratchBytes, forKey: .scratchBytes)
+    }
+}
+
 extension ArenaTensor {
     enum CodingKeys: String, CodingKey { case index, name, bytes, offset, first, last, producer }
 

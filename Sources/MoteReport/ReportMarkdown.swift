@@ -21,7 +21,7 @@ extension SizeReport {
             md += "| \(label) | \(value.map(Format.grouped) ?? "not measured") | \(share) |\n"
         }
         row("**Flash**", flashBytes, measuredOn == nil ? "constants only" : Format.short(flashBytes))
-        row("&nbsp;&nbsp;weights (int8)", weightsBytes, Format.percent(weightsBytes, flashBytes))
+        row("&nbsp;&nbsp;weights (\(weightsLabel))", weightsBytes, Format.percent(weightsBytes, flashBytes))
         row("&nbsp;&nbsp;biases (int32)", biasBytes, Format.percent(biasBytes, flashBytes))
         row("&nbsp;&nbsp;requantization (multipliers, shifts)", requantBytes, Format.percent(requantBytes, flashBytes))
         row("&nbsp;&nbsp;tables", tableBytes, Format.percent(tableBytes, flashBytes))
@@ -34,6 +34,9 @@ extension SizeReport {
         }
         row("**RAM**", ramBytes, measuredOn == nil ? "arena only" : Format.short(ramBytes))
         row("&nbsp;&nbsp;arena", arenaBytes, Format.percent(arenaBytes, ramBytes))
+        if let largest = layers.map(\.scratchBytes).max(), largest > 0 {
+            row("&nbsp;&nbsp;&nbsp;&nbsp;of which kernel scratch (largest, one layer at a time)", largest, Format.percent(largest, ramBytes))
+        }
         if measuredOn != nil {
             row("&nbsp;&nbsp;static data", staticBytes, staticBytes.map { Format.percent($0, ramBytes) } ?? "")
             row("&nbsp;&nbsp;stack (deepest chain)", stackBytes, stackBytes.map { Format.percent($0, ramBytes) } ?? "")
@@ -63,15 +66,15 @@ extension SizeReport {
         md += "## Layers\n\n"
         md += "Flash per layer is \(measuredOn == nil ? "the layer's constant arrays" : "the layer's constants as compiled (arrays and parameter block)"); "
         md += "arena offset and bytes are the layer's output tensor; RAM is the arena in use while the layer runs.\n\n"
-        md += "| # | layer | op | output | MACs | weights | bias | requant | table | flash | arena offset | arena bytes | RAM | in place |\n"
-        md += "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        md += "| # | layer | op | output | MACs | weights | weight storage | bias | requant | table | flash | arena offset | arena bytes | RAM | in place |\n"
+        md += "|---:|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
         for l in layers {
             let op = l.op + (l.sourceOps.isEmpty ? "" : " (" + l.sourceOps.map { Format.markdown($0, limit: 24) }.joined(separator: ", ") + ")")
             md += "| \(l.index) | \(Format.markdown(l.name)) | \(op) | \(Format.shape(l.outputShape)) | \(Format.grouped(l.macs)) | "
-            md += "\(Format.grouped(l.weightsBytes)) | \(Format.grouped(l.biasBytes)) | \(Format.grouped(l.requantBytes)) | \(Format.grouped(l.tableBytes)) | "
+            md += "\(Format.grouped(l.weightsBytes)) | \(Self.storageText(l)) | \(Format.grouped(l.biasBytes)) | \(Format.grouped(l.requantBytes)) | \(Format.grouped(l.tableBytes)) | "
             md += "\(Format.grouped(l.flashBytes)) | \(l.arenaOffset >= 0 ? Format.grouped(l.arenaOffset) : "-") | \(Format.grouped(l.arenaBytes)) | \(Format.grouped(l.ramBytes)) | \(l.inPlace ? "yes" : "") |\n"
         }
-        md += "| | **total** | | | **\(Format.grouped(macs))** | **\(Format.grouped(weightsBytes))** | **\(Format.grouped(biasBytes))** | "
+        md += "| | **total** | | | **\(Format.grouped(macs))** | **\(Format.grouped(weightsBytes))** | | **\(Format.grouped(biasBytes))** | "
         md += "**\(Format.grouped(requantBytes))** | **\(Format.grouped(tableBytes))** | **\(Format.grouped(layers.reduce(0) { $0 + $1.flashBytes }))** | | | | |\n\n"
 
         // Arena.
@@ -127,5 +130,23 @@ extension SizeReport {
 
         md += "## Picture\n\n![Flash per layer, arena occupancy and layout](\(svgFile))\n"
         return md
+    }
+
+    /// The widths the weights use ("int8", "int8, int4") and, when some layers store them sparse, how many.
+    var weightsLabel: String {
+        let weighted = layers.filter { $0.weightBits != nil }
+        var widths = Set(weighted.compactMap(\.weightBits)).sorted(by: >).map { "int\($0)" }
+        if widths.isEmpty { widths = ["int8"] }
+        let sparse = weighted.filter { $0.weightStorage == "sparse" }.count
+        return widths.joined(separator: ", ") + (sparse > 0 ? "; sparse in \(sparse) of \(weighted.count) layers" : "")
+    }
+
+    /// "int4 sparse, 1,234 non-zeros" for a conv/dense layer, empty for others.
+    static func storageText(_ l: LayerSize) -> String {
+        guard let bits = l.weightBits else { return "" }
+        var text = "int\(bits) \(Format.markdown(l.weightStorage ?? "dense", limit: 16))"
+        if let nz = l.weightNonZeros { text += ", \(Format.grouped(nz)) non-zeros" }
+        if l.scratchBytes > 0 { text += ", scratch \(Format.grouped(l.scratchBytes)) B" }
+        return text
     }
 }

@@ -25,7 +25,7 @@ public struct SizeReport: Sendable, Equatable, Codable {
     public var flashBytes: Int
     /// Arena + static data + deepest stack (measured); the planned arena alone when not measured.
     public var ramBytes: Int
-    /// int8 weights of every layer.
+    /// Weights of every layer as stored (int8 or int4, dense or sparse with its bitmask and row starts).
     public var weightsBytes: Int
     /// int32 biases.
     public var biasBytes: Int
@@ -83,7 +83,13 @@ public struct LayerSize: Sendable, Equatable, Codable {
     public var sourceOps: [String]
     public var outputShape: [Int]
     public var macs: Int
+    /// The weights as the C stores them (`QWeightStorage`): values, and for sparse storage the bitmask and row starts.
     public var weightsBytes: Int
+    /// Conv/dense only (nil otherwise): the weight width in bits (8 or 4), "dense" or "sparse", and how many
+    /// weights are not zero.
+    public var weightBits: Int?
+    public var weightStorage: String?
+    public var weightNonZeros: Int?
     public var biasBytes: Int
     /// Multipliers and shifts (int32 each, per output channel).
     public var requantBytes: Int
@@ -140,12 +146,15 @@ extension SizeReport {
         var layers: [LayerSize] = []
         for (i, layer) in model.layers.enumerated() {
             let c = Self.constants(layer.op)
+            let storage = layer.op.weightStorage
             let out = layer.op.output
             let computed = c.weights + c.bias + c.requant + c.table
             let measuredFlash = target.flatMap { at($0.layerSymbols, i) }.map { $0.reduce(0) { $0 + $1.bytes } }
             layers.append(LayerSize(index: i, name: layer.name, op: layer.op.name, sourceOps: layer.sourceOps,
                                     outputShape: at(model.tensors, out)?.shape ?? [], macs: Self.macs(layer.op),
-                                    weightsBytes: c.weights, biasBytes: c.bias, requantBytes: c.requant,
+                                    weightsBytes: c.weights, weightBits: storage?.bits.rawValue,
+                                    weightStorage: storage?.encoding.rawValue, weightNonZeros: storage?.nonZeros,
+                                    biasBytes: c.bias, requantBytes: c.requant,
                                     tableBytes: c.table, flashBytes: measuredFlash ?? computed,
                                     arenaOffset: at(plan.offsets, out) ?? -1, arenaBytes: at(plan.sizes, out) ?? 0,
                                     ramBytes: at(plan.occupancy, i) ?? 0,
@@ -293,8 +302,8 @@ extension SizeReport {
     /// the target's pointer width, so only a measurement knows it).
     static func constants(_ op: QOp) -> Constants {
         switch op {
-        case .conv(let p): return Constants(weights: p.weights.count, bias: 4 * p.bias.count, requant: 8 * p.requant.count)
-        case .dense(let p): return Constants(weights: p.weights.count, bias: 4 * p.bias.count, requant: 8 * p.requant.count)
+        case .conv(let p): return Constants(weights: p.weightStorage.bytes, bias: 4 * p.bias.count, requant: 8 * p.requant.count)
+        case .dense(let p): return Constants(weights: p.weightStorage.bytes, bias: 4 * p.bias.count, requant: 8 * p.requant.count)
         case .table(let p): return Constants(table: p.table.count)
         case .softmax(let p): return Constants(table: 4 * p.expTable.count)
         case .add, .mul, .pool, .mean, .concat, .pad, .transpose, .reshape: return Constants()

@@ -5,7 +5,8 @@
  * holds one `static const` parameter block per layer and calls these functions in order. Tensors are int8
  * in the source model's layout (NCHW); the arithmetic is TFLite's int8 specification via mote_fixedpoint.h.
  *
- * Pointers to weights, biases and multipliers refer to `static const` arrays in flash.
+ * Pointers to weights, biases and multipliers refer to `static const` arrays in flash; a scratch pointer refers
+ * to the model's arena (RAM).
  */
 #ifndef MOTE_KERNELS_H
 #define MOTE_KERNELS_H
@@ -13,9 +14,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Weight storage of a conv or dense layer (weight_format). The weights are rows x row_length in their logical
+ * order: a row is one output channel's [in_channels/groups][kernel_height][kernel_width] (dense: one output
+ * feature's [in_features]). Mote picks sparse only when it is strictly smaller than dense (QWeightStorage.swift).
+ *
+ *   MOTE_WEIGHTS_INT8         weights: int8_t [rows][row_length].
+ *   MOTE_WEIGHTS_INT4         weight_nibbles: the same values two per byte over the whole layer: element 2i in the
+ *                             low nibble of byte i, element 2i+1 in the high nibble, an odd tail in the low nibble
+ *                             of the last byte; (rows * row_length + 1) / 2 bytes. A row may start mid-byte.
+ *   MOTE_WEIGHTS_INT8_SPARSE  weight_mask: per row ceil(row_length / 8) bytes, bit j % 8 (LSB first) of byte j / 8
+ *   MOTE_WEIGHTS_INT4_SPARSE  set when element j of the row is non-zero; the non-zero values of the whole layer in
+ *                             row-major order in weights (int8, one byte each) or weight_nibbles (int4, packed as
+ *                             above), NULL when there are none; weight_row_start16 (the layer has at most 65535
+ *                             non-zeros) or weight_row_start32: per row, the index among the values of its first
+ *                             non-zero. Pointers a format does not use are NULL. */
+#define MOTE_WEIGHTS_INT8 0
+#define MOTE_WEIGHTS_INT4 1
+#define MOTE_WEIGHTS_INT8_SPARSE 2
+#define MOTE_WEIGHTS_INT4_SPARSE 3
+
 /* 2-D convolution over [batch][in_channels][in_height][in_width] (1-D: in_height = 1), grouped.
  * acc = bias[m] + sum w[m][c][ky][kx] * (x + input_offset) over taps inside the input;
- * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max). */
+ * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
+ *
+ * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned). MOTE_WEIGHTS_INT8 needs none
+ * (NULL); MOTE_WEIGHTS_INT4 one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
+ * int8_t values[max_nz] and one decoded row (row_length bytes), max_nz = weight_max_row_nonzeros:
+ * 5 * max_nz + row_length bytes. */
 typedef struct {
     int32_t batch;
     int32_t in_channels, in_height, in_width;
@@ -25,7 +50,14 @@ typedef struct {
     int32_t dilation_height, dilation_width;
     int32_t pad_top, pad_left;
     int32_t groups;
-    const int8_t *weights;      /* [out_channels][in_channels/groups][kernel_height][kernel_width] */
+    int32_t weight_format;                /* MOTE_WEIGHTS_* */
+    const int8_t *weights;                /* INT8: [out_channels][in_channels/groups][kernel_height][kernel_width] */
+    const uint8_t *weight_nibbles;        /* INT4, INT4_SPARSE */
+    const uint8_t *weight_mask;           /* sparse */
+    const uint16_t *weight_row_start16;   /* sparse */
+    const uint32_t *weight_row_start32;   /* sparse */
+    int32_t weight_max_row_nonzeros;      /* sparse: the most non-zeros in one row */
+    void *scratch;
     const int32_t *bias;        /* [out_channels] */
     const int32_t *multiplier;  /* [out_channels] */
     const int32_t *shift;       /* [out_channels] */
@@ -33,12 +65,23 @@ typedef struct {
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
 } mote_conv_params;
+/* One entry point (and file) per weight format: mote_conv MOTE_WEIGHTS_INT8, mote_conv_int4 MOTE_WEIGHTS_INT4
+ * (it calls mote_conv), mote_conv_sparse both sparse formats. */
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
+void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output);
+void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output);
 
-/* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. */
+/* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
+ * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4
+ * MOTE_WEIGHTS_INT4, mote_dense_sparse both sparse formats. */
 typedef struct {
     int32_t rows, in_features, out_features;
-    const int8_t *weights;
+    int32_t weight_format;                /* MOTE_WEIGHTS_* */
+    const int8_t *weights;                /* INT8: [out_features][in_features] */
+    const uint8_t *weight_nibbles;        /* INT4, INT4_SPARSE */
+    const uint8_t *weight_mask;           /* sparse */
+    const uint16_t *weight_row_start16;   /* sparse */
+    const uint32_t *weight_row_start32;   /* sparse */
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
@@ -47,6 +90,8 @@ typedef struct {
     int32_t clamp_min, clamp_max;
 } mote_dense_params;
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output);
+void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output);
+void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output);
 
 /* Broadcast indexing for binary ops: output shape and per-input strides (0 on broadcast axes). */
 #define MOTE_MAX_RANK 6

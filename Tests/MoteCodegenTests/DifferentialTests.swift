@@ -49,6 +49,15 @@ final class DifferentialTests: XCTestCase {
         try check(TestModels.twoInputs(), name: "two", flags: CHarness.strictFlags + CHarness.sanitizerFlags)
     }
 
+    /// Every weight storage format (int8/int4 × dense/sparse) in one model, conv scratch in the arena.
+    func testWeightStorageO2() throws {
+        try check(TestModels.storage(), name: "storage", flags: CHarness.strictFlags + ["-O2"])
+    }
+
+    func testWeightStorageSanitized() throws {
+        try check(TestModels.storage(), name: "storage", flags: CHarness.strictFlags + CHarness.sanitizerFlags)
+    }
+
     /// No layers: the output is the input (an identity model), a scalar-shaped second output included.
     func testLayerlessModel() throws {
         let model = QModel(name: "identity", tensors: [

@@ -16,7 +16,8 @@ final class EmissionTests: XCTestCase {
 
     func testDeterministic() throws {
         let builders: [(() -> QModel, String)] = [({ TestModels.chain() }, "chain"), ({ TestModels.mixed() }, "mixed"),
-                                                  ({ TestModels.twoInputs() }, "two"), ({ SanitizingTests.hostileModel() }, "hostile")]
+                                                  ({ TestModels.twoInputs() }, "two"), ({ SanitizingTests.hostileModel() }, "hostile"),
+                                                  ({ TestModels.storage() }, "storage")]
         for (build, name) in builders {
             let options = CodegenOptions(name: name, toolVersion: "1", modelHash: "ab")
             let first = try Codegen.emit(build(), options: options)
@@ -87,7 +88,7 @@ final class EmissionTests: XCTestCase {
     func testClangEverything() throws {
         let clang = try CHarness.tool("clang")
         for (model, name) in [(TestModels.chain(), "chain"), (TestModels.mixed(), "mixed"), (TestModels.twoInputs(), "two"),
-                              (SanitizingTests.hostileModel(), "hostile")] {
+                              (SanitizingTests.hostileModel(), "hostile"), (TestModels.storage(), "storage")] {
             let files = try Codegen.emit(model, options: CodegenOptions(name: name, toolVersion: "1", modelHash: "ab"))
             let dir = try CHarness.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: dir) }

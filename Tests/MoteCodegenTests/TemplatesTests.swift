@@ -50,7 +50,8 @@ final class TemplatesTests: XCTestCase {
     }
 
     func testEveryKernelTheEmitterNamesIsEmbedded() {
-        for kernel in ["add", "concat", "conv", "dense", "mean", "mul", "pad", "pool", "softmax", "table", "transpose"] {
+        for kernel in ["add", "concat", "conv", "conv_int4", "conv_sparse", "dense", "dense_int4", "dense_sparse", "mean", "mul",
+                       "pad", "pool", "softmax", "table", "transpose"] {
             XCTAssertNotNil(Templates.files["kernels/mote_\(kernel).c"], "Templates/kernels/mote_\(kernel).c")
         }
         XCTAssertNotNil(Templates.files["runtime/mote_kernels.h"])
@@ -125,7 +126,8 @@ final class TemplatesTests: XCTestCase {
         let structs = Self.structFields(header)
         XCTAssertNotNil(structs["mote_conv_params"], "parsed \(structs.keys.sorted())")
         var seen = Set<String>()
-        for (model, name) in [(TestModels.chain(), "chain"), (TestModels.mixed(), "mixed"), (TestModels.twoInputs(), "two")] {
+        for (model, name) in [(TestModels.chain(), "chain"), (TestModels.mixed(), "mixed"), (TestModels.twoInputs(), "two"),
+                              (TestModels.storage(), "storage")] {
             let files = try Codegen.emit(model, options: CodegenOptions(name: name, toolVersion: "1", modelHash: "ab"))
             for (type, fields) in Self.initializers(files[1].contents) {
                 guard let expected = structs[type] else { XCTFail("\(type) is not a struct of mote_kernels.h"); continue }

@@ -176,6 +176,72 @@ enum TestModels {
         ], inputs: [0, 1], outputs: [3, 2])
     }
 
+    // MARK: weight storage
+
+    /// Weights with a share of zeros, rows listed in `pruned` all zero, values in ±`bits.maxMagnitude`.
+    static func weights(_ rows: Int, _ rowLength: Int, bits: QWeightBits, zeros: Double, pruned: Set<Int> = [],
+                        _ rng: inout SeededGenerator) -> [Int8] {
+        let m = Int8(bits.maxMagnitude)
+        return (0..<rows).flatMap { r in
+            (0..<rowLength).map { _ -> Int8 in
+                if pruned.contains(r) || Double.random(in: 0..<1, using: &rng) < zeros { return 0 }
+                var v: Int8 = 0
+                while v == 0 { v = Int8.random(in: -m...m, using: &rng) }
+                return v
+            }
+        }
+    }
+
+    /// One layer per weight storage format: conv int4 dense (3×3, pad 1) → conv int8 sparse (pointwise, a pruned
+    /// channel) → conv int4 sparse (grouped, dilated) → reshape → dense int8 sparse → dense int4 dense with an odd
+    /// weight count (11 × 5).
+    static func storage(seed: UInt64 = 5) -> QModel {
+        var rng = SeededGenerator(seed: seed)
+        func q(_ s: Double, _ z: Int32) -> QuantParams { QuantParams(scale: s, zeroPoint: z) }
+        let tensors = [
+            QTensor(name: "x", shape: [1, 3, 6, 7], quant: q(1.0 / 255, -128)),   // 0
+            QTensor(name: "c1", shape: [1, 8, 6, 7], quant: q(0.05, -20)),        // 1
+            QTensor(name: "c2", shape: [1, 6, 6, 7], quant: q(0.08, 0)),          // 2
+            QTensor(name: "c3", shape: [1, 4, 6, 7], quant: q(0.1, 4)),           // 3
+            QTensor(name: "flat", shape: [1, 168], quant: q(0.1, 4)),             // 4
+            QTensor(name: "fc1", shape: [1, 11], quant: q(0.2, -3)),              // 5
+            QTensor(name: "fc2", shape: [1, 5], quant: q(0.3, 1)),                // 6
+        ]
+        func conv(_ input: Int, _ output: Int, inC: Int, outC: Int, k: Int, pad: Int, dilation: Int, groups: Int,
+                  bits: QWeightBits, zeros: Double, pruned: Set<Int>, sIn: Double, sW: Double, sOut: Double,
+                  zpIn: Int32, zpOut: Int32, rng: inout SeededGenerator) -> QConv {
+            QConv(input: input, output: output, batch: 1, inChannels: inC, inHeight: 6, inWidth: 7, outChannels: outC,
+                  outHeight: 6, outWidth: 7, kernelHeight: k, kernelWidth: k, strideHeight: 1, strideWidth: 1,
+                  dilationHeight: dilation, dilationWidth: dilation, padTop: pad, padLeft: pad, groups: groups,
+                  weights: weights(outC, inC / groups * k * k, bits: bits, zeros: zeros, pruned: pruned, &rng),
+                  weightBits: bits, bias: int32s(outC, &rng, range: -500...500),
+                  requant: (0..<outC).map { _ in multiplier(sIn * sW / sOut) }, inputOffset: -zpIn,
+                  outputZeroPoint: zpOut, clampMin: -128, clampMax: 127)
+        }
+        let c1 = conv(0, 1, inC: 3, outC: 8, k: 3, pad: 1, dilation: 1, groups: 1, bits: .int4, zeros: 0.05, pruned: [],
+                      sIn: 1.0 / 255, sW: 0.1, sOut: 0.05, zpIn: -128, zpOut: -20, rng: &rng)
+        let c2 = conv(1, 2, inC: 8, outC: 6, k: 1, pad: 0, dilation: 1, groups: 1, bits: .int8, zeros: 0.7, pruned: [2],
+                      sIn: 0.05, sW: 0.005, sOut: 0.08, zpIn: -20, zpOut: 0, rng: &rng)
+        let c3 = conv(2, 3, inC: 6, outC: 4, k: 3, pad: 2, dilation: 2, groups: 2, bits: .int4, zeros: 0.85, pruned: [],
+                      sIn: 0.08, sW: 0.1, sOut: 0.1, zpIn: 0, zpOut: 4, rng: &rng)
+        let fc1 = QDense(input: 4, output: 5, rows: 1, inFeatures: 168, outFeatures: 11,
+                         weights: weights(11, 168, bits: .int8, zeros: 0.85, pruned: [7], &rng), weightBits: .int8,
+                         bias: int32s(11, &rng, range: -2000...2000), requant: (0..<11).map { _ in multiplier(0.1 * 0.004 / 0.2) },
+                         inputOffset: -4, outputZeroPoint: -3, clampMin: -128, clampMax: 127)
+        let fc2 = QDense(input: 5, output: 6, rows: 1, inFeatures: 11, outFeatures: 5,
+                         weights: weights(5, 11, bits: .int4, zeros: 0.1, &rng), weightBits: .int4,
+                         bias: int32s(5, &rng, range: -200...200), requant: (0..<5).map { _ in multiplier(0.2 * 0.1 / 0.3) },
+                         inputOffset: 3, outputZeroPoint: 1, clampMin: -128, clampMax: 127)
+        return QModel(name: "storage", tensors: tensors, layers: [
+            QLayer(name: "conv_int4", sourceOps: ["Conv"], op: .conv(c1)),
+            QLayer(name: "pointwise_sparse", sourceOps: ["Conv", "Relu"], op: .conv(c2)),
+            QLayer(name: "grouped_int4_sparse", sourceOps: ["Conv"], op: .conv(c3)),
+            QLayer(name: "flatten", sourceOps: ["Flatten"], op: .reshape(input: 3, output: 4)),
+            QLayer(name: "fc_sparse", sourceOps: ["Gemm"], op: .dense(fc1)),
+            QLayer(name: "fc_int4", sourceOps: ["Gemm"], op: .dense(fc2)),
+        ], inputs: [0], outputs: [6])
+    }
+
     /// Random int8 samples for every input of `model`.
     static func samples(_ model: QModel, count: Int, seed: UInt64) -> [[[Int8]]] {
         var rng = SeededGenerator(seed: seed)

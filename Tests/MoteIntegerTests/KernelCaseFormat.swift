@@ -1,11 +1,16 @@
+import MoteCodegen
 import MoteIR
 import MoteInteger
+import MotePlan
 
 /// One single-layer model with its input data: the unit the differential tests run through the Swift
 /// interpreter and through the C kernel driver.
 struct KernelCase {
     var model: QModel
     var inputs: [[Int8]]
+    /// Conv/dense: the weight storage the C is given; nil takes Mote's choice (`QWeightStorage`), a value forces
+    /// dense or sparse so that every format meets every kernel path.
+    var encoding: QWeightStorage.Encoding? = nil
 
     var op: QOp { model.layers[0].op }
 
@@ -38,7 +43,9 @@ struct KernelCase {
                     p.kernelHeight, p.kernelWidth, p.strideHeight, p.strideWidth, p.dilationHeight, p.dilationWidth,
                     p.padTop, p.padLeft, p.groups])
             w.int32s([p.inputOffset, p.outputZeroPoint, p.clampMin, p.clampMax])
-            w.int8s(p.weights)
+            let storage = QWeightStorage(weights: p.weights, rows: p.outChannels, rowLength: p.weightRowLength,
+                                         bits: p.weightBits, encoding: encoding)
+            w.weights(p.weights, storage, scratch: MemoryPlanner.convScratchBytes(storage))
             w.int32s(p.bias)
             w.int32s(p.requant.map(\.multiplier))
             w.int32s(p.requant.map(\.shift))
@@ -47,7 +54,9 @@ struct KernelCase {
             w.word("dense")
             w.ints([p.rows, p.inFeatures, p.outFeatures])
             w.int32s([p.inputOffset, p.outputZeroPoint, p.clampMin, p.clampMax])
-            w.int8s(p.weights)
+            let storage = QWeightStorage(weights: p.weights, rows: p.outFeatures, rowLength: p.inFeatures,
+                                         bits: p.weightBits, encoding: encoding)
+            w.weights(p.weights, storage, scratch: 0)
             w.int32s(p.bias)
             w.int32s(p.requant.map(\.multiplier))
             w.int32s(p.requant.map(\.shift))
@@ -129,4 +138,16 @@ struct TokenWriter {
     mutating func int8s(_ v: [Int8]) { tokens(v.map { String($0) }) }
     mutating func counted(_ v: [Int8]) { ints([v.count]); int8s(v) }
     mutating func broadcast(_ b: QBroadcast) { ints([b.shape.count] + b.shape + b.strides1 + b.strides2) }
+
+    /// A conv/dense layer's weights as the emitted C stores them (`EncodedWeights`): format, the most non-zeros
+    /// in a row, scratch bytes, then each array with its length (0: NULL), and the row-start width.
+    mutating func weights(_ weights: [Int8], _ storage: QWeightStorage, scratch: Int) {
+        // A test-side failure, never data-driven: the generators make valid weights.
+        guard let e = try? EncodedWeights(weights, storage: storage) else { preconditionFailure("unencodable weights") }
+        ints([Int(e.format), storage.maxRowNonZeros, scratch])
+        counted(e.values)
+        ints([e.nibbles.count]); tokens(e.nibbles.map { String($0) })
+        ints([e.mask.count]); tokens(e.mask.map { String($0) })
+        ints([storage.rowStartBytes, e.rowStarts.count]); tokens(e.rowStarts.map { String($0) })
+    }
 }

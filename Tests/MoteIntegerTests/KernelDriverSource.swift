@@ -108,11 +108,88 @@ static void print_output(const int8_t *out, int32_t count)
     printf("\n");
 }
 
+/* Exactly `count` bytes (NULL for none), so that ASan reports any read or write past a weight array or the
+ * scratch. */
+static void *exact(size_t count)
+{
+    void *p;
+    if (count == 0) {
+        return NULL;
+    }
+    p = malloc(count);
+    if (p == NULL) {
+        fail("out of memory");
+    }
+    return p;
+}
+
+static uint8_t *read_u8_counted(void)
+{
+    int32_t count = next(), i;
+    uint8_t *p = exact((size_t)count);
+    for (i = 0; i < count; ++i) {
+        p[i] = (uint8_t)next();
+    }
+    return p;
+}
+
+/* The storage written by TokenWriter.weights: format, max row non-zeros, scratch bytes, int8 values, nibbles,
+ * mask, row starts (width 2 or 4). Every array is allocated to its exact size. */
+typedef struct {
+    int32_t format, max_row_nonzeros;
+    int8_t *values;
+    uint8_t *nibbles, *mask;
+    uint16_t *start16;
+    uint32_t *start32;
+    void *scratch;
+} weight_arrays;
+
+static void read_weights(weight_arrays *a)
+{
+    int32_t count, i, width;
+    size_t scratch;
+    a->format = next();
+    a->max_row_nonzeros = next();
+    scratch = (size_t)next();
+    a->scratch = exact(scratch);
+    if (a->scratch != NULL) {
+        memset(a->scratch, 0x5A, scratch); /* garbage: the kernel must write before it reads */
+    }
+    count = next();
+    a->values = exact((size_t)count);
+    for (i = 0; i < count; ++i) {
+        a->values[i] = (int8_t)next();
+    }
+    a->nibbles = read_u8_counted();
+    a->mask = read_u8_counted();
+    width = next();
+    count = next();
+    a->start16 = NULL;
+    a->start32 = NULL;
+    if (count > 0 && width == 2) {
+        a->start16 = exact((size_t)count * sizeof(uint16_t));
+        for (i = 0; i < count; ++i) {
+            a->start16[i] = (uint16_t)next();
+        }
+    } else if (count > 0) {
+        a->start32 = exact((size_t)count * sizeof(uint32_t));
+        for (i = 0; i < count; ++i) {
+            a->start32[i] = (uint32_t)next();
+        }
+    }
+}
+
+static void free_weights(weight_arrays *a)
+{
+    free(a->values); free(a->nibbles); free(a->mask); free(a->start16); free(a->start32); free(a->scratch);
+}
+
 static void run_conv(void)
 {
     mote_conv_params p;
-    int32_t in_count, out_count, w_count;
-    int8_t *x, *y, *w;
+    weight_arrays wa;
+    int32_t in_count, out_count;
+    int8_t *x, *y;
     int32_t *bias, *mult, *shift;
     memset(&p, 0, sizeof p);
     p.batch = next();
@@ -125,40 +202,62 @@ static void run_conv(void)
     p.groups = next();
     p.input_offset = next(); p.output_zero_point = next();
     p.clamp_min = next(); p.clamp_max = next();
-    w_count = p.out_channels * (p.in_channels / p.groups) * p.kernel_height * p.kernel_width;
     in_count = p.batch * p.in_channels * p.in_height * p.in_width;
     out_count = p.batch * p.out_channels * p.out_height * p.out_width;
-    w = read_i8(w_count);
+    read_weights(&wa);
+    p.weight_format = wa.format;
+    p.weights = wa.values; p.weight_nibbles = wa.nibbles; p.weight_mask = wa.mask;
+    p.weight_row_start16 = wa.start16; p.weight_row_start32 = wa.start32;
+    p.weight_max_row_nonzeros = wa.max_row_nonzeros;
+    p.scratch = wa.scratch;
     bias = read_i32(p.out_channels);
     mult = read_i32(p.out_channels);
     shift = read_i32(p.out_channels);
-    p.weights = w; p.bias = bias; p.multiplier = mult; p.shift = shift;
+    p.bias = bias; p.multiplier = mult; p.shift = shift;
     x = read_i8(in_count);
     y = alloc((size_t)out_count, 1);
-    mote_conv(&p, x, y);
+    /* One entry point per weight format, as the code generator calls them. */
+    if (wa.format == MOTE_WEIGHTS_INT8_SPARSE || wa.format == MOTE_WEIGHTS_INT4_SPARSE) {
+        mote_conv_sparse(&p, x, y);
+    } else if (wa.format == MOTE_WEIGHTS_INT4) {
+        mote_conv_int4(&p, x, y);
+    } else {
+        mote_conv(&p, x, y);
+    }
     print_output(y, out_count);
-    free(w); free(bias); free(mult); free(shift); free(x); free(y);
+    free_weights(&wa); free(bias); free(mult); free(shift); free(x); free(y);
 }
 
 static void run_dense(void)
 {
     mote_dense_params p;
-    int8_t *x, *y, *w;
+    weight_arrays wa;
+    int8_t *x, *y;
     int32_t *bias, *mult, *shift;
     memset(&p, 0, sizeof p);
     p.rows = next(); p.in_features = next(); p.out_features = next();
     p.input_offset = next(); p.output_zero_point = next();
     p.clamp_min = next(); p.clamp_max = next();
-    w = read_i8(p.out_features * p.in_features);
+    read_weights(&wa);
+    p.weight_format = wa.format;
+    p.weights = wa.values; p.weight_nibbles = wa.nibbles; p.weight_mask = wa.mask;
+    p.weight_row_start16 = wa.start16; p.weight_row_start32 = wa.start32;
     bias = read_i32(p.out_features);
     mult = read_i32(p.out_features);
     shift = read_i32(p.out_features);
-    p.weights = w; p.bias = bias; p.multiplier = mult; p.shift = shift;
+    p.bias = bias; p.multiplier = mult; p.shift = shift;
     x = read_i8(p.rows * p.in_features);
     y = alloc((size_t)(p.rows * p.out_features), 1);
-    mote_dense(&p, x, y);
+    /* One entry point per weight format, as the code generator calls them. */
+    if (wa.format == MOTE_WEIGHTS_INT8_SPARSE || wa.format == MOTE_WEIGHTS_INT4_SPARSE) {
+        mote_dense_sparse(&p, x, y);
+    } else if (wa.format == MOTE_WEIGHTS_INT4) {
+        mote_dense_int4(&p, x, y);
+    } else {
+        mote_dense(&p, x, y);
+    }
     print_output(y, p.rows * p.out_features);
-    free(w); free(bias); free(mult); free(shift); free(x); free(y);
+    free_weights(&wa); free(bias); free(mult); free(shift); free(x); free(y);
 }
 
 static int32_t read_broadcast(mote_broadcast *b)

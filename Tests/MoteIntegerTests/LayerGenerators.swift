@@ -213,3 +213,92 @@ enum LayerGenerator {
                           inputs: [r.int8s(Shape.count(inShape))])
     }
 }
+
+/// Conv/dense layers for the weight-storage tests: one geometry per path `mote_conv` dispatches on, int8 or int4
+/// values, and zeros from none to whole rows (pruned channels), so that every storage format meets every path.
+enum StorageGenerator {
+    /// The paths of mote_conv.c (sparse storage takes its own path for all of them, so each geometry also
+    /// exercises its interior and border windows there).
+    enum ConvPath: String, CaseIterable {
+        case pointwise, stridedPointwise, depthwise3x3, generic, oneD, grouped, dilated
+    }
+
+    /// Weights of `rows` × `rowLength`: a random share of zeros, now and then an all-zero row, values over the
+    /// whole range of the width (−8...7 for int4: what a nibble holds).
+    static func weights<R: RandomNumberGenerator>(_ r: inout R, rows: Int, rowLength: Int, bits: QWeightBits) -> [Int8] {
+        let zeroShare = r.pick([0.0, 0.3, 0.7, 0.95])
+        let range: ClosedRange<Int> = bits == .int4 ? -8...7 : -128...127
+        var w: [Int8] = []
+        for _ in 0..<rows {
+            let pruned = r.chance(0.15)
+            for _ in 0..<rowLength {
+                if pruned || r.chance(zeroShare) { w.append(0); continue }
+                var v = 0
+                while v == 0 { v = r.int(range) }
+                w.append(Int8(v))
+            }
+        }
+        return w
+    }
+
+    static func conv<R: RandomNumberGenerator>(_ r: inout R, path: ConvPath, bits: QWeightBits) -> KernelCase {
+        var groups = 1, inPerGroup = r.int(1...5), outPerGroup = r.int(1...5)
+        var inH = r.int(1...6), inW = r.int(1...12)
+        var kh = r.int(1...4), kw = r.int(1...4), sh = r.int(1...2), sw = r.int(1...2), dh = 1, dw = 1
+        var pt = r.int(0...2), pl = r.int(0...2), pb = r.int(0...2), pr = r.int(0...2)
+        switch path {
+        case .pointwise:
+            (kh, kw, sh, sw, pt, pl, pb, pr) = (1, 1, 1, 1, 0, 0, 0, 0)
+        case .stridedPointwise:
+            (kh, kw, pt, pl, pb, pr) = (1, 1, 0, 0, 0, 0)
+            (sh, sw) = r.pick([(1, 2), (2, 1), (2, 2), (3, 2), (1, 3)])
+        case .depthwise3x3:
+            groups = r.int(1...6)
+            (inPerGroup, outPerGroup, kh, kw) = (1, 1, 3, 3)
+            inH = r.int(1...7)
+        case .generic:
+            break
+        case .oneD:
+            (inH, kh, sh, pt, pb) = (1, 1, 1, 0, 0)
+            kw = r.int(1...5)
+            dw = r.chance(0.3) ? 2 : 1
+        case .grouped:
+            groups = r.int(2...3)
+            inPerGroup = r.int(1...3)
+            outPerGroup = r.int(1...3)
+        case .dilated:
+            (dh, dw) = (r.int(1...3), r.int(2...3))
+            (kh, kw) = (r.int(1...3), r.int(2...3))
+            inH = r.int(3...7)
+        }
+        let inC = groups * inPerGroup, outC = groups * outPerGroup
+        let batch = r.chance(0.2) ? 2 : 1
+        let outH = max(1, (inH + pt + pb - ((kh - 1) * dh + 1)) / sh + 1)
+        let outW = max(1, (inW + pl + pr - ((kw - 1) * dw + 1)) / sw + 1)
+        let rowLength = inPerGroup * kh * kw
+        let w = weights(&r, rows: outC, rowLength: rowLength, bits: bits)
+        let spread = 1 / (16 * Double(bits.maxMagnitude) * Double(rowLength).squareRoot())
+        let (lo, hi) = r.clamp()
+        let op = QConv(input: 0, output: 1, batch: batch, inChannels: inC, inHeight: inH, inWidth: inW,
+                       outChannels: outC, outHeight: outH, outWidth: outW, kernelHeight: kh, kernelWidth: kw,
+                       strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw,
+                       padTop: pt, padLeft: pl, groups: groups, weights: w, weightBits: bits,
+                       bias: (0..<outC).map { _ in r.chance(0.1) ? r.anyInt32() : r.int32(-8_000...8_000) },
+                       requant: (0..<outC).map { _ in r.multiplier(around: spread * pow(10, Double.random(in: -1...1, using: &r))) },
+                       inputOffset: r.offset(), outputZeroPoint: r.outputZeroPoint(), clampMin: lo, clampMax: hi)
+        return KernelCase(.conv(op), inputShapes: [[batch, inC, inH, inW]], outputShape: [batch, outC, outH, outW],
+                          inputs: [r.int8s(batch * inC * inH * inW)])
+    }
+
+    static func dense<R: RandomNumberGenerator>(_ r: inout R, bits: QWeightBits) -> KernelCase {
+        let rows = r.int(1...3), inF = r.int(1...40), outF = r.int(1...9)
+        let w = weights(&r, rows: outF, rowLength: inF, bits: bits)
+        let spread = 1 / (16 * Double(bits.maxMagnitude) * Double(inF).squareRoot())
+        let (lo, hi) = r.clamp()
+        let op = QDense(input: 0, output: 1, rows: rows, inFeatures: inF, outFeatures: outF, weights: w, weightBits: bits,
+                        bias: (0..<outF).map { _ in r.chance(0.1) ? r.anyInt32() : r.int32(-8_000...8_000) },
+                        requant: (0..<outF).map { _ in r.multiplier(around: spread * pow(10, Double.random(in: -1...1, using: &r))) },
+                        inputOffset: r.offset(), outputZeroPoint: r.outputZeroPoint(), clampMin: lo, clampMax: hi)
+        return KernelCase(.dense(op), inputShapes: [[rows, inF]], outputShape: [rows, outF], inputs: [r.int8s(rows * inF)])
+    }
+}

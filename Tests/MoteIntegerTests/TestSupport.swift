@@ -117,8 +117,8 @@ struct KernelDriver: Sendable {
         try kernelDriverSource.write(to: source, atomically: true, encoding: .utf8)
         let exe = dir.appendingPathComponent("kernel_driver-\(label)").path
         let kernels = try KernelTestPaths.kernelSources()
-        guard kernels.count >= 11 else {
-            throw KernelTestError("expected the 11 kernels in \(KernelTestPaths.kernels.path), found \(kernels.map(\.lastPathComponent))")
+        guard kernels.count >= 15 else {
+            throw KernelTestError("expected the 15 kernels in \(KernelTestPaths.kernels.path), found \(kernels.map(\.lastPathComponent))")
         }
         let args = flags + ["-I", KernelTestPaths.runtime.path, "-I", KernelTestPaths.kernels.path,
                             source.path] + kernels.map(\.path) + ["-o", exe]

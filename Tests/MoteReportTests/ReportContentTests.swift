@@ -126,12 +126,12 @@ final class ReportContentTests: XCTestCase {
         let md = r.markdown()
         XCTAssertFalse(md.contains("<script>"))
         XCTAssertFalse(md.contains("\u{0}"))
-        // Every layer row keeps its 15 cell separators (escaped pipes are not separators).
+        // Every layer row keeps its 16 cell separators (15 columns; escaped pipes are not separators).
         let rows = md.split(separator: "\n").filter { $0.hasPrefix("| ") && ($0.dropFirst(2).first?.isNumber ?? false) }
         XCTAssertEqual(rows.count, 6)
         for row in rows {
             let separators = row.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count
-            XCTAssertEqual(separators, 15, String(row))
+            XCTAssertEqual(separators, 16, String(row))
         }
         XCTAssertEqual(try SizeReport.decode(json: Data(try r.json().utf8)), r)
     }

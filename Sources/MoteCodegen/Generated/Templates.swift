@@ -153,6 +153,10 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
  * Mirrors TFLite Micro's reference ConvPerChannel / DepthwiseConvPerChannel (reference/integer_ops/conv.h,
  * depthwise_conv.h) and, loop for loop, the Swift golden model (Sources/MoteInteger/Kernels/Conv.swift).
  *
+ * Weights stored MOTE_WEIGHTS_INT8 (mote_kernels.h). int4 layers call mote_conv_int4 (mote_conv_int4.c), which
+ * runs this on each decoded row; sparse layers call mote_conv_sparse (mote_conv_sparse.c). Neither adds a
+ * branch or a byte here, so an int8 model runs exactly the code it ran before they existed.
+ *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
  *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid. Every index stays inside
@@ -530,11 +534,262 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 #endif
 
 """#,
+        "kernels/mote_conv_int4.c": #"""
+/* mote_conv_int4.c - int8 grouped 2-D convolution for weights stored MOTE_WEIGHTS_INT4 (mote_kernels.h): same
+ * parameter block and arithmetic as mote_conv and the same Swift golden model (Sources/MoteInteger/Kernels/
+ * Conv.swift). Per output channel the packed row is decoded once into the scratch (row_length bytes), then
+ * mote_conv (mote_conv.c) runs on it as a one-channel int8 convolution of the channel's input group, so int4
+ * layers take every tuned path of mote_conv (pointwise, strided, depthwise 3x3, generic) and an int8 model
+ * carries none of this. The cost is one call per output channel (and batch element).
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
+ *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t in_per_group = p->in_channels / p->groups;
+    const int32_t out_per_group = p->out_channels / p->groups;
+    const int32_t row_length = in_per_group * p->kernel_height * p->kernel_width;
+    const int32_t in_plane = p->in_height * p->in_width;
+    const int32_t out_plane = p->out_height * p->out_width;
+    int8_t *const row = (int8_t *)p->scratch;
+    mote_conv_params q = *p;
+    int32_t n, m, j;
+
+    /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch.
+     * A depthwise layer becomes a one-channel convolution, which mote_conv's depthwise path still takes. */
+    q.batch = 1;
+    q.in_channels = in_per_group;
+    q.out_channels = 1;
+    q.groups = 1;
+    q.weight_format = MOTE_WEIGHTS_INT8;
+    q.weights = row;
+    q.weight_nibbles = NULL;
+    q.scratch = NULL;
+    for (m = 0; m < p->out_channels; ++m) {
+        const uint32_t first = (uint32_t)(m * row_length);
+        for (j = 0; j < row_length; ++j) {
+            row[j] = mote_i4_get(p->weight_nibbles, first + (uint32_t)j);
+        }
+        q.bias = p->bias + m;
+        q.multiplier = p->multiplier + m;
+        q.shift = p->shift + m;
+        for (n = 0; n < p->batch; ++n) {
+            mote_conv(&q, input + (n * p->in_channels + (m / out_per_group) * in_per_group) * in_plane,
+                      output + (n * p->out_channels + m) * out_plane);
+        }
+    }
+}
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+"""#,
+        "kernels/mote_conv_sparse.c": #"""
+/* mote_conv_sparse.c - int8 grouped 2-D convolution over NCHW data, for weights stored as a bitmask of their
+ * non-zeros (MOTE_WEIGHTS_INT8_SPARSE, MOTE_WEIGHTS_INT4_SPARSE in mote_kernels.h): same parameter block and
+ * arithmetic as mote_conv (mote_conv.c), and the same Swift golden model (Sources/MoteInteger/Kernels/Conv.swift),
+ * which reads the logical weights: skipping a zero weight skips a zero product, so the wrapped sums agree.
+ * Its own file so that a model without sparse layers does not carry this code.
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid. Every index stays inside
+ *                          its array because Mote validates the parameter block against the tensor shapes
+ *                          before it emits it, and sizes the scratch from the same weights.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+/* The taps k in [*lo, *hi) of a window starting at `origin` (stepping by `dilation`, `kernel` taps) whose
+ * positions origin + k * dilation lie inside [0, size): padding taps contribute real zero, so they are
+ * skipped. Same as Swift's tapRange. All values are bounded by Mote's validation (|.| <= 2^28). */
+static void mote_conv_sparse_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size,
+                                       int32_t *lo, int32_t *hi)
+{
+    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
+    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
+    if (end > kernel) {
+        end = kernel;
+    }
+    if (end < first) {
+        end = first;
+    }
+    *lo = first;
+    *hi = end;
+}
+
+/* Wrapping int32 arithmetic in uint32_t, as in mote_conv.c (associative: the order of the taps is free). */
+#define MOTE_U(v) ((uint32_t)(int32_t)(v))
+
+/* Every geometry mote_conv handles (pointwise, strided, depthwise, grouped, dilated, 1-D). Per output channel
+ * the row is decoded once into the scratch: its non-zeros as pairs (input offset from the window's first tap,
+ * weight), and the whole row as int8. A window inside the input on both axes starts from
+ * bias + input_offset * (sum of the weights) and accumulates the pairs only, so zero weights cost nothing,
+ * four output columns per pass where they fit; a window that overlaps the padding takes the reference loop
+ * over its taps inside the input, with the decoded row. */
+void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t in_per_group = p->in_channels / p->groups;
+    const int32_t out_per_group = p->out_channels / p->groups;
+    const int32_t in_h = p->in_height;
+    const int32_t in_w = p->in_width;
+    const int32_t plane = in_h * in_w;
+    const int32_t kh = p->kernel_height;
+    const int32_t kw = p->kernel_width;
+    const int32_t kk = kh * kw;
+    const int32_t dh = p->dilation_height;
+    const int32_t dw = p->dilation_width;
+    const int32_t sw = p->stride_width;
+    const int32_t sw2 = 2 * sw;
+    const int32_t sw3 = 3 * sw;
+    const int32_t span_h = (kh - 1) * dh; /* window height - 1 */
+    const int32_t span_w = (kw - 1) * dw; /* window width - 1 */
+    const int32_t mask_bytes = (in_per_group * kk + 7) / 8;
+    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t act_min = (int8_t)p->clamp_min;
+    const int8_t act_max = (int8_t)p->clamp_max;
+    const int32_t zp = p->output_zero_point;
+    /* Scratch: int32_t offsets[max_nz], int8_t values[max_nz], int8_t row[row_length] (mote_kernels.h). */
+    int32_t *const offsets = (int32_t *)p->scratch;
+    int8_t *const values = (int8_t *)(offsets + p->weight_max_row_nonzeros);
+    int8_t *const row = values + p->weight_max_row_nonzeros;
+    int8_t *out = output;
+    int32_t n, m, oy, ox, c, ky, kx, k;
+
+    for (n = 0; n < p->batch; ++n) {
+        for (m = 0; m < p->out_channels; ++m) {
+            const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
+            const uint8_t *mask = p->weight_mask + m * mask_bytes;
+            const uint32_t bias = (uint32_t)p->bias[m];
+            const int32_t mult = p->multiplier[m];
+            const int32_t shift = p->shift[m];
+            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
+            uint32_t wsum = 0;
+            uint32_t base;
+            int32_t nz = 0;
+            int32_t j = 0;
+            for (c = 0; c < in_per_group; ++c) {
+                for (ky = 0; ky < kh; ++ky) {
+                    for (kx = 0; kx < kw; ++kx) {
+                        int8_t w = 0;
+                        if (((uint32_t)mask[j >> 3] >> (j & 7)) & 1u) {
+                            w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
+                            ++v;
+                            offsets[nz] = c * plane + ky * dh * in_w + kx * dw;
+                            values[nz] = w;
+                            ++nz;
+                            wsum += MOTE_U(w);
+                        }
+                        row[j] = w;
+                        ++j;
+                    }
+                }
+            }
+            base = bias + wsum * offset;
+            for (oy = 0; oy < p->out_height; ++oy) {
+                const int32_t iy0 = oy * p->stride_height - p->pad_top;
+                const int rows_inside = iy0 >= 0 && iy0 + span_h < in_h;
+                ox = 0;
+                while (ox < p->out_width) {
+                    const int32_t ix0 = ox * sw - p->pad_left;
+                    if (rows_inside && ix0 >= 0 && ix0 + span_w < in_w) {
+                        const int8_t *x0 = x_group + iy0 * in_w + ix0;
+                        if (ox + 3 < p->out_width && ix0 + sw3 + span_w < in_w) {
+                            uint32_t a0 = base, a1 = base, a2 = base, a3 = base;
+                            for (k = 0; k < nz; ++k) {
+                                const uint32_t wv = MOTE_U(values[k]);
+                                const int8_t *xr = x0 + offsets[k];
+                                a0 += wv * MOTE_U(xr[0]);
+                                a1 += wv * MOTE_U(xr[sw]);
+                                a2 += wv * MOTE_U(xr[sw2]);
+                                a3 += wv * MOTE_U(xr[sw3]);
+                            }
+                            out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                            out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
+                            out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
+                            out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                            out += 4;
+                            ox += 4;
+                        } else {
+                            uint32_t a0 = base;
+                            for (k = 0; k < nz; ++k) {
+                                a0 += MOTE_U(values[k]) * MOTE_U(x0[offsets[k]]);
+                            }
+                            *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                            ++ox;
+                        }
+                    } else {
+                        /* Border window: the reference loop over the taps inside the input. Indices, not
+                         * pointers: x_row + kx * dilation is inside the plane, x_row alone may not be. */
+                        int32_t ky_lo, ky_hi, kx_lo, kx_hi;
+                        uint32_t a0 = bias;
+                        mote_conv_sparse_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
+                        mote_conv_sparse_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
+                        for (c = 0; c < in_per_group; ++c) {
+                            const int8_t *x_plane = x_group + c * plane;
+                            const int8_t *w_plane = row + c * kk;
+                            for (ky = ky_lo; ky < ky_hi; ++ky) {
+                                const int32_t x_row = (iy0 + ky * dh) * in_w + ix0;
+                                const int8_t *w_row = w_plane + ky * kw;
+                                for (kx = kx_lo; kx < kx_hi; ++kx) {
+                                    a0 += MOTE_U(w_row[kx]) * (MOTE_U(x_plane[x_row + kx * dw]) + offset);
+                                }
+                            }
+                        }
+                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                        ++ox;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#undef MOTE_U
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+"""#,
         "kernels/mote_dense.c": #"""
 /* mote_dense.c - int8 fully connected layer: [rows][in_features] x weights[out_features][in_features]^T.
  *
  * Mirrors TFLite Micro's reference FullyConnected (reference/integer_ops/fully_connected.h) and the Swift
  * golden model (Sources/MoteInteger/Kernels/Dense.swift).
+ *
+ * Weights stored MOTE_WEIGHTS_INT8 (mote_kernels.h); int4 and sparse layers call mote_dense_int4 and
+ * mote_dense_sparse (their own files), so an int8 model carries and runs only this.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -606,6 +861,154 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
         }
     }
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+"""#,
+        "kernels/mote_dense_int4.c": #"""
+/* mote_dense_int4.c - int8 fully connected layer for weights stored MOTE_WEIGHTS_INT4 (mote_kernels.h): same
+ * parameter block and arithmetic as mote_dense (mote_dense.c) and the same Swift golden model
+ * (Sources/MoteInteger/Kernels/Dense.swift), which reads the logical weights. Its own file so that an int8 model
+ * does not carry this code.
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
+ *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+/* Wrapping int32 arithmetic in uint32_t, as in mote_dense.c (associative: the order of the terms is free). */
+#define MOTE_U(v) ((uint32_t)(int32_t)(v))
+
+/* Each weight is used once per input row, so the packed nibbles are read in place (no scratch), two weights
+ * per byte; a row that starts in a high nibble (odd row start) takes its first weight alone, an odd tail the low
+ * nibble of its last byte. */
+void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output)
+{
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t act_min = (int8_t)p->clamp_min;
+    const int8_t act_max = (int8_t)p->clamp_max;
+    const int32_t zp = p->output_zero_point;
+    const int32_t features = p->in_features;
+    int32_t r, m, k;
+
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * features;
+        int8_t *out = output + r * p->out_features;
+        for (m = 0; m < p->out_features; ++m) {
+            const uint32_t first = (uint32_t)(m * features);
+            const uint8_t *b;
+            uint32_t acc = (uint32_t)p->bias[m];
+            k = 0;
+            if (first & 1u) {
+                acc += MOTE_U(mote_i4_value((uint32_t)p->weight_nibbles[first >> 1] >> 4)) * (MOTE_U(x[0]) + offset);
+                k = 1;
+            }
+            b = p->weight_nibbles + ((first + (uint32_t)k) >> 1);
+            for (; k + 2 <= features; k += 2) {
+                const uint32_t byte = *b++;
+                acc += MOTE_U(mote_i4_value(byte)) * (MOTE_U(x[k]) + offset);
+                acc += MOTE_U(mote_i4_value(byte >> 4)) * (MOTE_U(x[k + 1]) + offset);
+            }
+            if (k < features) {
+                acc += MOTE_U(mote_i4_value(*b)) * (MOTE_U(x[k]) + offset);
+            }
+            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+        }
+    }
+}
+
+#undef MOTE_U
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+"""#,
+        "kernels/mote_dense_sparse.c": #"""
+/* mote_dense_sparse.c - int8 fully connected layer for weights stored as a bitmask of their non-zeros
+ * (MOTE_WEIGHTS_INT8_SPARSE, MOTE_WEIGHTS_INT4_SPARSE in mote_kernels.h): same parameter block and arithmetic as
+ * mote_dense (mote_dense.c) and the same Swift golden model (Sources/MoteInteger/Kernels/Dense.swift), which reads
+ * the logical weights: skipping a zero weight skips a zero product, so the wrapped sums agree. Its own file so
+ * that a model without sparse layers does not carry this code.
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
+ *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+/* Wrapping int32 arithmetic in uint32_t, as in mote_dense.c. */
+#define MOTE_U(v) ((uint32_t)(int32_t)(v))
+
+/* The bitmask is walked in place; only set bits cost a
+ * multiply-add (the row's values are consecutive from its row start), and a zero mask byte skips eight
+ * weights at once. Bits past in_features are never set. */
+void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output)
+{
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t act_min = (int8_t)p->clamp_min;
+    const int8_t act_max = (int8_t)p->clamp_max;
+    const int32_t zp = p->output_zero_point;
+    const int32_t features = p->in_features;
+    const int32_t mask_bytes = (features + 7) / 8;
+    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
+    int32_t r, m, i;
+
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = input + r * features;
+        int8_t *out = output + r * p->out_features;
+        for (m = 0; m < p->out_features; ++m) {
+            const uint8_t *mask = p->weight_mask + m * mask_bytes;
+            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
+            uint32_t acc = (uint32_t)p->bias[m];
+            for (i = 0; i < mask_bytes; ++i) {
+                uint32_t bits = mask[i];
+                int32_t k = 8 * i;
+                while (bits != 0u) {
+                    if (bits & 1u) {
+                        const int8_t w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
+                        ++v;
+                        acc += MOTE_U(w) * (MOTE_U(x[k]) + offset);
+                    }
+                    bits >>= 1;
+                    ++k;
+                }
+            }
+            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+        }
+    }
+}
+
+#undef MOTE_U
 
 #if defined(__clang__)
 #pragma clang diagnostic pop
@@ -1325,7 +1728,8 @@ static inline int8_t mote_i4_get(const uint8_t *packed, uint32_t i)
  * holds one `static const` parameter block per layer and calls these functions in order. Tensors are int8
  * in the source model's layout (NCHW); the arithmetic is TFLite's int8 specification via mote_fixedpoint.h.
  *
- * Pointers to weights, biases and multipliers refer to `static const` arrays in flash.
+ * Pointers to weights, biases and multipliers refer to `static const` arrays in flash; a scratch pointer refers
+ * to the model's arena (RAM).
  */
 #ifndef MOTE_KERNELS_H
 #define MOTE_KERNELS_H
@@ -1333,9 +1737,33 @@ static inline int8_t mote_i4_get(const uint8_t *packed, uint32_t i)
 #include <stddef.h>
 #include <stdint.h>
 
+/* Weight storage of a conv or dense layer (weight_format). The weights are rows x row_length in their logical
+ * order: a row is one output channel's [in_channels/groups][kernel_height][kernel_width] (dense: one output
+ * feature's [in_features]). Mote picks sparse only when it is strictly smaller than dense (QWeightStorage.swift).
+ *
+ *   MOTE_WEIGHTS_INT8         weights: int8_t [rows][row_length].
+ *   MOTE_WEIGHTS_INT4         weight_nibbles: the same values two per byte over the whole layer: element 2i in the
+ *                             low nibble of byte i, element 2i+1 in the high nibble, an odd tail in the low nibble
+ *                             of the last byte; (rows * row_length + 1) / 2 bytes. A row may start mid-byte.
+ *   MOTE_WEIGHTS_INT8_SPARSE  weight_mask: per row ceil(row_length / 8) bytes, bit j % 8 (LSB first) of byte j / 8
+ *   MOTE_WEIGHTS_INT4_SPARSE  set when element j of the row is non-zero; the non-zero values of the whole layer in
+ *                             row-major order in weights (int8, one byte each) or weight_nibbles (int4, packed as
+ *                             above), NULL when there are none; weight_row_start16 (the layer has at most 65535
+ *                             non-zeros) or weight_row_start32: per row, the index among the values of its first
+ *                             non-zero. Pointers a format does not use are NULL. */
+#define MOTE_WEIGHTS_INT8 0
+#define MOTE_WEIGHTS_INT4 1
+#define MOTE_WEIGHTS_INT8_SPARSE 2
+#define MOTE_WEIGHTS_INT4_SPARSE 3
+
 /* 2-D convolution over [batch][in_channels][in_height][in_width] (1-D: in_height = 1), grouped.
  * acc = bias[m] + sum w[m][c][ky][kx] * (x + input_offset) over taps inside the input;
- * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max). */
+ * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
+ *
+ * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned). MOTE_WEIGHTS_INT8 needs none
+ * (NULL); MOTE_WEIGHTS_INT4 one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
+ * int8_t values[max_nz] and one decoded row (row_length bytes), max_nz = weight_max_row_nonzeros:
+ * 5 * max_nz + row_length bytes. */
 typedef struct {
     int32_t batch;
     int32_t in_channels, in_height, in_width;
@@ -1345,7 +1773,14 @@ typedef struct {
     int32_t dilation_height, dilation_width;
     int32_t pad_top, pad_left;
     int32_t groups;
-    const int8_t *weights;      /* [out_channels][in_channels/groups][kernel_height][kernel_width] */
+    int32_t weight_format;                /* MOTE_WEIGHTS_* */
+    const int8_t *weights;                /* INT8: [out_channels][in_channels/groups][kernel_height][kernel_width] */
+    const uint8_t *weight_nibbles;        /* INT4, INT4_SPARSE */
+    const uint8_t *weight_mask;           /* sparse */
+    const uint16_t *weight_row_start16;   /* sparse */
+    const uint32_t *weight_row_start32;   /* sparse */
+    int32_t weight_max_row_nonzeros;      /* sparse: the most non-zeros in one row */
+    void *scratch;
     const int32_t *bias;        /* [out_channels] */
     const int32_t *multiplier;  /* [out_channels] */
     const int32_t *shift;       /* [out_channels] */
@@ -1353,12 +1788,23 @@ typedef struct {
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
 } mote_conv_params;
+/* One entry point (and file) per weight format: mote_conv MOTE_WEIGHTS_INT8, mote_conv_int4 MOTE_WEIGHTS_INT4
+ * (it calls mote_conv), mote_conv_sparse both sparse formats. */
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
+void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output);
+void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output);
 
-/* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. */
+/* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
+ * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4
+ * MOTE_WEIGHTS_INT4, mote_dense_sparse both sparse formats. */
 typedef struct {
     int32_t rows, in_features, out_features;
-    const int8_t *weights;
+    int32_t weight_format;                /* MOTE_WEIGHTS_* */
+    const int8_t *weights;                /* INT8: [out_features][in_features] */
+    const uint8_t *weight_nibbles;        /* INT4, INT4_SPARSE */
+    const uint8_t *weight_mask;           /* sparse */
+    const uint16_t *weight_row_start16;   /* sparse */
+    const uint32_t *weight_row_start32;   /* sparse */
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
@@ -1367,6 +1813,8 @@ typedef struct {
     int32_t clamp_min, clamp_max;
 } mote_dense_params;
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output);
+void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output);
+void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output);
 
 /* Broadcast indexing for binary ops: output shape and per-input strides (0 on broadcast axes). */
 #define MOTE_MAX_RANK 6

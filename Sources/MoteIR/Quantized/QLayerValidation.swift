@@ -47,6 +47,7 @@ extension LayerCheck {
         try weighted(input: p.input, inCount: inCount, output: p.output, outCount: outCount,
                      weights: p.weights.count, weightCount: weightCount, channels: p.outChannels,
                      bias: p.bias, requant: p.requant, clampMin: p.clampMin, clampMax: p.clampMax)
+        try weightValues(p.weights, p.weightBits)
     }
 
     private func dense(_ p: QDense) throws {
@@ -59,6 +60,17 @@ extension LayerCheck {
         try weighted(input: p.input, inCount: inCount, output: p.output, outCount: outCount,
                      weights: p.weights.count, weightCount: weightCount, channels: p.outFeatures,
                      bias: p.bias, requant: p.requant, clampMin: p.clampMin, clampMax: p.clampMax)
+        try weightValues(p.weights, p.weightBits)
+    }
+
+    /// Every weight fits the storage of its width. The quantizer's symmetric range is ±`maxMagnitude`, but the
+    /// bound checked is what the storage holds and the kernels compute exactly: int8 −128...127 (as before)
+    /// and int4 −8...7 (a nibble's two's complement range; 8 or more would be cut to 4 bits and change value).
+    private func weightValues(_ weights: [Int8], _ bits: QWeightBits) throws {
+        guard bits == .int4 else { return }
+        if let i = weights.firstIndex(where: { $0 < -8 || $0 > 7 }) {
+            throw error("weights[\(i)] is \(weights[i]), outside the int4 range -8...7 (weightBits is int4)")
+        }
     }
 
     /// Conv and dense: the tensors hold the counts the shape parameters give, there are `weightCount` weights,

@@ -173,7 +173,9 @@ public struct QConv: Sendable, Equatable, Codable {
     public var dilationHeight: Int, dilationWidth: Int
     public var padTop: Int, padLeft: Int
     public var groups: Int
-    /// [outChannels][inChannels/groups][kernelHeight][kernelWidth], symmetric, in ±`weightBits.maxMagnitude`.
+    /// [outChannels][inChannels/groups][kernelHeight][kernelWidth], symmetric, in ±`weightBits.maxMagnitude`
+    /// (validation accepts what the width's storage holds: int4 −8...7). The logical values: how the C stores
+    /// them (packed, sparse) is `weightStorage`.
     public var weights: [Int8]
     public var weightBits: QWeightBits
     /// [outChannels], scale = input scale · weight scale of the channel.
@@ -214,7 +216,8 @@ public struct QDense: Sendable, Equatable, Codable {
     public var rows: Int
     public var inFeatures: Int
     public var outFeatures: Int
-    /// [outFeatures][inFeatures], symmetric, in ±`weightBits.maxMagnitude`.
+    /// [outFeatures][inFeatures], symmetric, in ±`weightBits.maxMagnitude` (int4: −8...7 accepted); logical
+    /// values, stored as `weightStorage` says.
     public var weights: [Int8]
     public var weightBits: QWeightBits
     public var bias: [Int32]

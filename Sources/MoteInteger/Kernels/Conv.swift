@@ -2,12 +2,17 @@ import MoteFixedPoint
 import MoteIR
 
 /// Grouped 2-D convolution, mirroring TFLM's int8 `ConvPerChannel` / `DepthwiseConvPerChannel` reference
-/// kernels (reference/integer_ops/conv.h, depthwise_conv.h) in NCHW order. C twin: `mote_conv.c`.
+/// kernels (reference/integer_ops/conv.h, depthwise_conv.h) in NCHW order. C twins: `mote_conv.c`,
+/// `mote_conv_int4.c`, `mote_conv_sparse.c` (one per weight storage format).
 ///
 /// The accumulator is int32 and wraps (`&+`, `&*`; the C does the same in `uint32_t`, where wrapping is
 /// defined). A real model never wraps: |w| ≤ 127 and |x + inputOffset| ≤ 255, so each product is below 2^15
 /// and a sum of 65 536 of them still fits — but a hand-made `QModel` with huge offsets gets the same wrapped
 /// result here and in C. Wrapping addition is associative, so the order of the taps cannot change the result.
+///
+/// The weight storage (int8/int4, dense/sparse: `QWeightStorage`) is not seen here: `weights` holds the logical
+/// values, and the C's sparse path, which skips zero weights, adds the same products minus zeros, so it gives the
+/// same wrapped sums.
 enum ConvKernel {
     static func run(_ p: QConv, _ input: [Int8]) -> [Int8] {
         var output = [Int8](repeating: 0, count: p.batch * p.outChannels * p.outHeight * p.outWidth)

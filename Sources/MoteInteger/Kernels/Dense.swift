@@ -2,9 +2,11 @@ import MoteFixedPoint
 import MoteIR
 
 /// Fully connected, mirroring TFLM's int8 `FullyConnected` reference kernel
-/// (reference/integer_ops/fully_connected.h). C twin: `mote_dense.c`.
+/// (reference/integer_ops/fully_connected.h). C twins: `mote_dense.c`,
+/// `mote_dense_int4.c`, `mote_dense_sparse.c` (one per weight storage format).
 ///
-/// The accumulator wraps exactly as in `ConvKernel` (a real model never reaches int32's limits).
+/// The accumulator wraps exactly as in `ConvKernel` (a real model never reaches int32's limits); like it, this
+/// reads the logical weights whatever their storage.
 enum DenseKernel {
     static func run(_ p: QDense, _ input: [Int8]) -> [Int8] {
         var output = [Int8](repeating: 0, count: p.rows * p.outFeatures)

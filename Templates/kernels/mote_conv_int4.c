@@ -1,0 +1,65 @@
+/* mote_conv_int4.c - int8 grouped 2-D convolution for weights stored MOTE_WEIGHTS_INT4 (mote_kernels.h): same
+ * parameter block and arithmetic as mote_conv and the same Swift golden model (Sources/MoteInteger/Kernels/
+ * Conv.swift). Per output channel the packed row is decoded once into the scratch (row_length bytes), then
+ * mote_conv (mote_conv.c) runs on it as a one-channel int8 convolution of the channel's input group, so int4
+ * layers take every tuned path of mote_conv (pointwise, strided, depthwise 3x3, generic) and an int8 model
+ * carries none of this. The cost is one call per output channel (and batch element).
+ *
+ * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
+ * concatenates the kernels keeps them local):
+ *   -Wunsafe-buffer-usage  flags every pointer subscript, which C cannot avoid; indices are bounded by the
+ *                          parameter block, which Mote validates against the tensor shapes.
+ *   -Wpadded               struct padding in mote_kernels.h (before pointers on 64-bit hosts, after
+ *                          mote_pad_params.value); layout does not affect the arithmetic.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunsafe-buffer-usage"
+#pragma clang diagnostic ignored "-Wpadded"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_kernels.h"
+#include "mote_fixedpoint.h"
+
+void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t in_per_group = p->in_channels / p->groups;
+    const int32_t out_per_group = p->out_channels / p->groups;
+    const int32_t row_length = in_per_group * p->kernel_height * p->kernel_width;
+    const int32_t in_plane = p->in_height * p->in_width;
+    const int32_t out_plane = p->out_height * p->out_width;
+    int8_t *const row = (int8_t *)p->scratch;
+    mote_conv_params q = *p;
+    int32_t n, m, j;
+
+    /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch.
+     * A depthwise layer becomes a one-channel convolution, which mote_conv's depthwise path still takes. */
+    q.batch = 1;
+    q.in_channels = in_per_group;
+    q.out_channels = 1;
+    q.groups = 1;
+    q.weight_format = MOTE_WEIGHTS_INT8;
+    q.weights = row;
+    q.weight_nibbles = NULL;
+    q.scratch = NULL;
+    for (m = 0; m < p->out_channels; ++m) {
+        const uint32_t first = (uint32_t)(m * row_length);
+        for (j = 0; j < row_length; ++j) {
+            row[j] = mote_i4_get(p->weight_nibbles, first + (uint32_t)j);
+        }
+        q.bias = p->bias + m;
+        q.multiplier = p->multiplier + m;
+        q.shift = p->shift + m;
+        for (n = 0; n < p->batch; ++n) {
+            mote_conv(&q, input + (n * p->in_channels + (m / out_per_group) * in_per_group) * in_plane,
+                      output + (n * p->out_channels + m) * out_plane);
+        }
+    }
+}
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
