@@ -73,54 +73,53 @@ public enum StructuredPruning {
         guard !active.isEmpty else { return (graph, report(graph, groups, removed: [:])) }
         guard !samples.isEmpty else { throw Diagnostic("structured pruning needs calibration data; the calibration set is empty") }
 
+        // Consumers by slot (their order of execution); `slot` maps a node index to its slot.
         let consumerNodes = Set(active.flatMap { groups[$0].consumers }).sorted()
-        var consumers: [Int: Consumer] = [:]
-        for n in consumerNodes { consumers[n] = Consumer(node: n, in: graph) }
+        let consumers = consumerNodes.map { Consumer(node: $0, in: graph) }
+        let slot = Dictionary(uniqueKeysWithValues: consumerNodes.enumerated().map { ($1, $0) })
         let original = try FloatInterpreter(graph: graph)
 
         // 1. On the original graph: Gram matrices of every consumer's full input, for the choice of channels, and
         // its outputs at the sampled positions, the targets of the refit.
-        var grams: [Int: NormalEquations] = [:]
-        var targets: [Int: [Float]] = [:]
+        var grams = consumers.map { NormalEquations(features: $0.inputChannels * $0.taps, targets: 0, intercept: $0.hasIntercept) }
+        var targets = [[Float]](repeating: [], count: consumers.count)
         var readers: [ValueID: [Int]] = [:], writers: [ValueID: Int] = [:]
-        for n in consumerNodes {
-            let c = consumers[n]!
-            grams[n] = NormalEquations(features: c.inputChannels * c.taps, targets: 0, intercept: c.hasIntercept)
-            readers[graph.nodes[n].inputs[0], default: []].append(n)
-            writers[graph.nodes[n].outputs[0]] = n
-            targets[n] = []
+        for (k, n) in consumerNodes.enumerated() {
+            readers[graph.nodes[n].inputs[0], default: []].append(k)
+            writers[graph.nodes[n].outputs[0]] = k
         }
         for (s, sample) in samples.enumerated() {
             _ = try original.run(sample) { id, t in
-                for n in readers[id] ?? [] {
-                    let c = consumers[n]!
+                for k in readers[id] ?? [] {
+                    let c = consumers[k]
                     let all = Array(0..<c.inputChannels)
                     for p in sampled(c, sample: s, count: samples.count, maxRows: options.maxRows) {
-                        grams[n]!.add(c.row(t, channels: all, position: p), [])
+                        grams[k].add(c.row(t, channels: all, position: p), [])
                     }
                 }
-                if let n = writers[id] {
-                    let c = consumers[n]!
+                if let k = writers[id] {
+                    let c = consumers[k]
                     let rows = Array(0..<(t.shape[1]))
                     for p in sampled(c, sample: s, count: samples.count, maxRows: options.maxRows) {
-                        targets[n]!.append(contentsOf: c.target(t, rows: rows, position: p).map { Float($0) })
+                        targets[k].append(contentsOf: c.target(t, rows: rows, position: p).map { Float($0) })
                     }
                 }
             }
         }
-        for n in consumerNodes { grams[n]!.symmetrize() }
+        for k in grams.indices { grams[k].symmetrize() }
 
         // 2. Greedy choice per group.
         var removedChannels: [Int: [Int]] = [:]
         for gi in active {
             let group = groups[gi]
-            let states = try group.consumers.map { n -> SelectionConsumer in
-                let c = consumers[n]!
+            let states = try group.consumers.compactMap { n -> SelectionConsumer? in
+                guard let k = slot[n] else { return nil }
+                let c = consumers[k]
                 let map = group.maps[graph.nodes[n].inputs[0]] ?? []
                 let blocks = map.map { $0.flatMap { i in (i * c.taps)..<((i + 1) * c.taps) } }
                 let w = try c.weights(in: graph)
                 let rowChannel: [Int?] = (0..<w.rows).map { group.sources.contains(n) ? $0 : nil }
-                return try SelectionConsumer(gram: grams[n]!.gram, weights: w, blocks: blocks, rowChannel: rowChannel,
+                return try SelectionConsumer(gram: grams[k].gram, weights: w, blocks: blocks, rowChannel: rowChannel,
                                              damping: options.damping)
             }
             removedChannels[gi] = ChannelSelection.choose(counts[gi], of: group.channels, consumers: states)
@@ -137,10 +136,10 @@ public enum StructuredPruning {
 
         // 4. Refit the consumers in execution order.
         if options.refit {
-            for n in consumerNodes {
+            for (k, n) in consumerNodes.enumerated() {
                 let input = graph.nodes[n].inputs[0], output = graph.nodes[n].outputs[0]
                 guard let gone = removed[input], !gone.isEmpty else { continue }
-                try refit(consumers[n]!, input: input, targets: targets[n]!, removedInputs: gone,
+                try refit(consumers[k], input: input, targets: targets[k], removedInputs: gone,
                           removedOutputs: removed[output] ?? [], originalGraph: graph,
                           pruned: &pruned, samples: samples, options: options)
             }
