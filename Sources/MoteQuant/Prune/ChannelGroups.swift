@@ -13,7 +13,8 @@ import MoteIR
 ///   [1, C, H, W] becomes features c·H·W ..< (c+1)·H·W of [1, C·H·W]);
 /// - Concat along axis 1 (the channels land at the operand's offset).
 /// They must end only in *consumers* that absorb the removal by a least-squares refit: a Conv with group 1, a
-/// Gemm (input A, not transposed) or a MatMul with a constant [K, N] right operand, read through input 0.
+/// Gemm (input A, not transposed) or a MatMul with a constant [K, N] right operand, read through input 0, with
+/// fewer than `PruneOptions.maxColumns` input columns.
 /// An Add or Sub of two computed tensors couples channels: channel c of both operands must go, so the sources
 /// behind the other operand (found walking back through channel-wise ops and further Adds) join the group and
 /// are pruned identically. A group is pruned only if every path of every member ends in consumers; reaching a

@@ -1,4 +1,3 @@
-import Foundation
 import MoteFloat
 import MoteIR
 
@@ -65,7 +64,7 @@ public enum StructuredPruning {
         }
         try graph.verify()
         let groups = ChannelAnalysis.groups(in: graph, maxColumns: options.maxColumns)
-        // The small epsilon keeps 0.3 · 10 = 3.0000000000000004 and 0.29 · 100 = 28.999999999999996 at 3 and 29.
+        // The small epsilon keeps 0.29 · 100 = 28.999999999999996 at 29.
         let counts = groups.map { g in
             g.failure == nil ? min(Int((ratio * Double(g.channels) + 1e-9).rounded(.down)), g.channels - 1) : 0
         }
