@@ -91,4 +91,28 @@ final class QuantizerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("ratio") && "\(error)".contains("Div"), "\(error)")
         }
     }
+
+    /// An unfolded BatchNormalization becomes a depthwise 1×1 convolution with weight s = scale/√(var + ε) and
+    /// bias t = bias − mean·s (one weight per channel, so each quantizes to ±127 at scale |s|/127).
+    func testUnfoldedBatchNormalizationBecomesDepthwiseConv() throws {
+        var g = Graph(name: "t")
+        let x = g.addValue(Value(name: "x", type: TensorType(.float32, [1, 2, 2, 2])))
+        g.inputs = [x]
+        let params: [[Float]] = [[2, -1], [0.5, 1], [1, 0], [3, 0.25]]
+        let ids = params.enumerated().map { g.addValue(Value(name: "p\($0)", type: TensorType(.float32, [2]), constant: TensorData(floats: $1, shape: [2]))) }
+        let y = g.addValue(Value(name: "y", type: TensorType(.float32, [1, 2, 2, 2])))
+        g.nodes = [Node(name: "bn", op: .batchNormalization(epsilon: 0), inputs: [x] + ids, outputs: [y])]
+        g.outputs = [y]
+        try g.verify()
+        let samples = [[FloatTensor(shape: [1, 2, 2, 2], data: [-1, 0, 0.5, 1, 2, -2, 0.25, 1.5])]]
+        let model = try QuantizationPipeline.quantize(g, calibration: samples)
+        guard model.layers.count == 1, case .conv(let conv) = model.layers[0].op else { return XCTFail("\(model.layers)") }
+        XCTAssertEqual(conv.groups, 2)
+        XCTAssertEqual(conv.weights, [127, -127])
+        let s: [Double] = [2 / 3.0.squareRoot(), 2], t: [Double] = [0.5 - 2 / 3.0.squareRoot(), 1]
+        let inputScale = model.tensors[conv.input].quant.scale
+        for c in 0..<2 {
+            XCTAssertEqual(Double(conv.bias[c]), (t[c] / (inputScale * s[c] / 127)).rounded(), accuracy: 1, "channel \(c)")
+        }
+    }
 }

@@ -11,8 +11,9 @@ extension Quantizer {
     /// Inference BatchNormalization that could not be folded: y = s·x + t per channel, which is a depthwise
     /// 1×1 convolution with weight s and bias t.
     mutating func lowerBatchNorm(_ node: Node, epsilon: Float) throws {
+        // `params` is a new array of the four parameters: indices 0...3 (scale, bias, mean, variance).
         let params = node.inputs[1...].map { graph.constant($0)?.floats }
-        guard let scale = params[1], let bias = params[2], let mean = params[3], let variance = params[4] else {
+        guard params.count == 4, let scale = params[0], let bias = params[1], let mean = params[2], let variance = params[3] else {
             throw fail(node, "parameters must be constant to quantize")
         }
         let x = graph.type(of: node.inputs[0]).shape
