@@ -41,8 +41,12 @@ enum CompileCommand {
         let samples = Batches.split(calibration, sampleShape: inputShape).map { [$0] }
 
         let program: QModel
+        var pruning: (graph: Graph, layers: [PrunedLayer])? = nil
         do {
-            program = try QuantizationPipeline.quantize(graph, calibration: samples, options: options)
+            if compression.structuredRatio > 0 {
+                pruning = try StructuredPruning.prune(graph, calibration: samples, ratio: compression.structuredRatio)
+            }
+            program = try QuantizationPipeline.quantize(pruning?.graph ?? graph, calibration: samples, options: options)
         } catch let d as Diagnostic {
             throw d.inFile(path)
         } catch let list as DiagnosticList {
@@ -78,6 +82,10 @@ enum CompileCommand {
             console.out(try report.json())
         } else {
             console.out("compiled \(Diagnostic.printable(path)) → \(Diagnostic.printable(dir))/\(name).c (calibrated on \(samples.count) samples, \(method.rawValue))")
+            if let pruning {
+                let pruned = pruning.layers.filter { $0.channelsAfter < $0.channelsBefore }
+                console.out("structured pruning \(Int((compression.structuredRatio * 100).rounded()))%: \(pruned.count) layers lose channels (\(pruned.map { "\(Diagnostic.printable($0.name)) \($0.channelsBefore)→\($0.channelsAfter)" }.joined(separator: ", "))); MACs \(graph.totalCost.macs) → \(pruning.graph.totalCost.macs)")
+            }
             console.out(ReportCommand.summary(report))
         }
         return ReportCommand.verdict(report, console: console)
