@@ -243,8 +243,14 @@ final class WeightRoundingPipelineTests: XCTestCase {
         }
         XCTAssertGreaterThan(try sqnr(graph, result.model, cal), 12)
 
-        let pruned = try QuantizationPipeline.quantizeDetailed(
+        // The global ratio spares the depthwise layer; a per-layer ratio reaches it.
+        let spared = try QuantizationPipeline.quantizeDetailed(
             graph, calibration: cal, options: QuantizeOptions(weightBits: .int4, keepEndsInt8: false, pruneRatio: 0.4, pruneMinWeights: 0))
+        XCTAssertEqual(spared.weightLayers.map(\.pruneRatio), [0, 0.4])
+        let pruned = try QuantizationPipeline.quantizeDetailed(
+            graph, calibration: cal, options: QuantizeOptions(weightBits: .int4, keepEndsInt8: false, pruneRatio: 0.4,
+                                                              layerPruneRatio: ["dw": 0.4], pruneMinWeights: 0))
+        XCTAssertEqual(pruned.weightLayers.map(\.pruneRatio), [0.4, 0.4])
         for record in pruned.weightLayers {
             XCTAssertEqual(record.rounding, .gptq)
             XCTAssertGreaterThanOrEqual(record.zeros, Int((0.4 * Double(record.weights)).rounded(.down)), record.name)

@@ -18,7 +18,8 @@ public struct QuantizeOptions: Sendable {
     public var pruneRatio: Double
     /// Per-layer pruning ratio by source node name; wins over `pruneRatio`.
     public var layerPruneRatio: [String: Double]
-    /// `pruneRatio` spares layers with fewer weights than this (a per-layer ratio still applies).
+    /// `pruneRatio` spares layers with fewer weights than this, and depthwise convolutions (a per-layer ratio
+    /// still applies).
     public var pruneMinWeights: Int
     /// With `rounding == .gptq`: also round int8 layers that are not pruned with GPTQ.
     public var gptqInt8: Bool
