@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "MoteFixedPoint"),
         // Float reference kernels and the interpreter (also the calibration engine).
         .target(name: "MoteFloat", dependencies: ["MoteIR"], swiftSettings: moteFloatSettings),
-        // Calibration and quantization: float Graph + calibration data → QModel.
+        // Calibration and quantization: float Graph + calibration data → QModel (runs the integer layers it
+        // builds, so GPTQ sees each layer's real quantized inputs).
         .target(name: "MoteQuant", dependencies: ["MoteIR", "MoteFloat", "MoteFixedPoint", "MoteInteger"]),
         // Bit-exact integer reference interpreter of a QModel: the golden model for the emitted C.
         .target(name: "MoteInteger", dependencies: ["MoteIR", "MoteFixedPoint"]),
@@ -53,7 +54,7 @@ let package = Package(
         .testTarget(name: "MoteNPYTests", dependencies: ["MoteTestSupport", "MoteNPY"]),
         .testTarget(name: "MoteONNXTests", dependencies: ["MoteTestSupport", "MoteONNX", "MoteIR"]),
         .testTarget(name: "MoteFixedPointTests", dependencies: ["MoteTestSupport", "MoteFixedPoint"]),
-        .testTarget(name: "MoteQuantTests", dependencies: ["MoteTestSupport", "MoteQuant", "MoteFloat", "MoteIR"]),
+        .testTarget(name: "MoteQuantTests", dependencies: ["MoteTestSupport", "MoteQuant", "MoteFloat", "MoteInteger", "MoteIR"]),
         .testTarget(name: "MotePlanTests", dependencies: ["MoteTestSupport", "MotePlan", "MoteIR"]),
         .testTarget(name: "MoteReportTests", dependencies: ["MoteTestSupport", "MoteReport", "MotePlan", "MoteVerify", "MoteCodegen", "MoteIR"]),
         .testTarget(name: "MoteIntegerTests", dependencies: ["MoteTestSupport", "MoteInteger", "MoteFixedPoint", "MoteIR", "MoteCodegen", "MotePlan"]),

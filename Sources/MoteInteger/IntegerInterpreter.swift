@@ -44,7 +44,7 @@ public struct IntegerInterpreter: Sendable {
             values[t] = inputs[position]
         }
         for (i, layer) in model.layers.enumerated() {
-            let result = Self.execute(layer.op, values)
+            let result = Self.execute(layer.op) { values[$0] ?? [] }
             values[layer.op.output] = result
             observe(layer.op.output, result)
             for t in layer.op.inputs where lastUse[t] == i { values[t] = nil }
@@ -55,8 +55,7 @@ public struct IntegerInterpreter: Sendable {
 
     /// One layer. Its inputs are present: validation checked that each is a model input or written earlier,
     /// and buffers are released only after their last reader.
-    private static func execute(_ op: QOp, _ values: [[Int8]?]) -> [Int8] {
-        func value(_ t: Int) -> [Int8] { values[t] ?? [] }
+    static func execute(_ op: QOp, _ value: (Int) -> [Int8]) -> [Int8] {
         switch op {
         case .conv(let l): return ConvKernel.run(l, value(l.input))
         case .dense(let l): return DenseKernel.run(l, value(l.input))

@@ -41,6 +41,26 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(try interpreter.run([[1, 2, 3, -4]]), outputs)
     }
 
+    /// One layer run on its own (the quantizer's use) gives what it gives inside the model, and bad inputs
+    /// or a malformed layer are Diagnostics.
+    func testSingleLayerMatchesTheModelRun() throws {
+        let model = chain()
+        var seen: [Int: [Int8]] = [0: [1, 2, 3, -4]]
+        _ = try IntegerInterpreter(model: model).run([[1, 2, 3, -4]]) { seen[$0] = $1 }
+        for layer in model.layers {
+            let single = try IntegerLayer(layer, tensors: model.tensors)
+            XCTAssertEqual(try single.run(layer.op.inputs.map { seen[$0] ?? [] }), seen[layer.op.output], layer.name)
+        }
+        let conv = try IntegerLayer(model.layers[0], tensors: model.tensors)
+        XCTAssertThrowsError(try conv.run([[1, 2, 3]]))
+        XCTAssertThrowsError(try conv.run([]))
+        var broken = model.layers[0]
+        if case .conv(var p) = broken.op { p.weights = [1, 2]; broken.op = .conv(p) }
+        XCTAssertThrowsError(try IntegerLayer(broken, tensors: model.tensors)) { error in
+            XCTAssertEqual((error as? Diagnostic)?.node, "conv")
+        }
+    }
+
     func testRejectsWrongInputs() throws {
         let interpreter = try IntegerInterpreter(model: chain())
         XCTAssertThrowsError(try interpreter.run([])) { XCTAssertTrue("\($0)".contains("1 inputs, got 0"), "\($0)") }

@@ -38,15 +38,9 @@ extension Quantizer {
         let oShape = graph.type(of: out.value).shape
         let twoD = xShape.count == 4
         var floatBias = bias ?? [Float](repeating: 0, count: outChannels)
-        let qw = QuantizedWeights(weights, channels: outChannels)
-        if options.biasCorrection {
-            correctBias(&floatBias, weights: weights, quantized: qw, channels: outChannels, group: a.group,
-                        inputMeans: stats[node.inputs[0].index].channelMeans)
-        }
         let inQuant = quant(x)
-        let requant = try qw.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node)
         let output = addTensor(out.value, quant: out.quant)
-        let conv = QConv(
+        var conv = QConv(
             input: x, output: output, batch: xShape[0],
             inChannels: xShape[1], inHeight: twoD ? xShape[2] : 1, inWidth: xShape[twoD ? 3 : 2],
             outChannels: outChannels, outHeight: twoD ? oShape[2] : 1, outWidth: oShape[twoD ? 3 : 2],
@@ -54,9 +48,15 @@ extension Quantizer {
             strideHeight: twoD ? a.strides[0] : 1, strideWidth: a.strides[twoD ? 1 : 0],
             dilationHeight: twoD ? a.dilations[0] : 1, dilationWidth: a.dilations[twoD ? 1 : 0],
             padTop: twoD ? a.pads[0] : 0, padLeft: a.pads[twoD ? 1 : 0], groups: a.group,
-            weights: qw.values, bias: qw.bias(floatBias, inputScale: inQuant.scale), requant: requant,
+            weights: [], bias: [], requant: [],
             inputOffset: -inQuant.zeroPoint, outputZeroPoint: out.quant.zeroPoint,
             clampMin: out.clampMin, clampMax: out.clampMax)
+        let qw = quantizeWeights(node, weights: weights, channels: outChannels, groups: a.group, layer: .conv(conv),
+                                 inputQuant: inQuant, bias: &floatBias, floatMeans: stats[node.inputs[0].index].channelMeans)
+        conv.weights = qw.values
+        conv.weightBits = qw.bits
+        conv.bias = qw.bias(floatBias, inputScale: inQuant.scale)
+        conv.requant = try qw.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node)
         append(node, .conv(conv), extraOps: out.ops)
     }
 
@@ -136,20 +136,19 @@ extension Quantizer {
         let count = graph.type(of: node.inputs[0]).count
         let out = fusedOutput(outputNode)
         var floatBias = bias
-        let qw = QuantizedWeights(weights, channels: n)
-        if options.biasCorrection {
-            let s = stats[node.inputs[0].index]
-            // Feature means of the input: channelMeans holds axis-1 means, which are the features for a 2-D input.
-            if graph.type(of: node.inputs[0]).shape.count == 2 {
-                correctBias(&floatBias, weights: weights, quantized: qw, channels: n, group: 1, inputMeans: s.channelMeans)
-            }
-        }
         let inQuant = quant(x)
-        let dense = QDense(input: x, output: addTensor(out.value, quant: out.quant), rows: count / k, inFeatures: k,
-                           outFeatures: n, weights: qw.values, bias: qw.bias(floatBias, inputScale: inQuant.scale),
-                           requant: try qw.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node),
+        var dense = QDense(input: x, output: addTensor(out.value, quant: out.quant), rows: count / k, inFeatures: k,
+                           outFeatures: n, weights: [], bias: [], requant: [],
                            inputOffset: -inQuant.zeroPoint, outputZeroPoint: out.quant.zeroPoint,
                            clampMin: out.clampMin, clampMax: out.clampMax)
+        // Feature means of the input: channelMeans holds axis-1 means, which are the features for a 2-D input.
+        let floatMeans = graph.type(of: node.inputs[0]).shape.count == 2 ? stats[node.inputs[0].index].channelMeans : nil
+        let qw = quantizeWeights(node, weights: weights, channels: n, groups: 1, layer: .dense(dense), inputQuant: inQuant,
+                                 bias: &floatBias, floatMeans: floatMeans)
+        dense.weights = qw.values
+        dense.weightBits = qw.bits
+        dense.bias = qw.bias(floatBias, inputScale: inQuant.scale)
+        dense.requant = try qw.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node)
         append(node, .dense(dense), extraOps: (outputNode == node ? [] : [outputNode.sourceOp]) + out.ops)
     }
 }

@@ -18,10 +18,19 @@ public struct QuantizeOptions: Sendable {
     public var pruneRatio: Double
     /// Per-layer pruning ratio by source node name; wins over `pruneRatio`.
     public var layerPruneRatio: [String: Double]
+    /// `pruneRatio` spares layers with fewer weights than this, and depthwise convolutions (a per-layer ratio
+    /// still applies).
+    public var pruneMinWeights: Int
+    /// With `rounding == .gptq`: also round int8 layers that are not pruned with GPTQ.
+    public var gptqInt8: Bool
+    /// At most this many calibration samples (an even spread of the set) run through the integer layers for
+    /// `.gptq`; fewer for big models (see `QuantizedActivations.sampleCount`).
+    public var gptqMaxSamples: Int
 
     public init(rangeMethod: RangeMethod = .percentile, biasCorrection: Bool = true, rounding: WeightRounding = .gptq,
                 weightBits: QWeightBits = .int8, keepEndsInt8: Bool = true, layerWeightBits: [String: QWeightBits] = [:],
-                pruneRatio: Double = 0, layerPruneRatio: [String: Double] = [:]) {
+                pruneRatio: Double = 0, layerPruneRatio: [String: Double] = [:], pruneMinWeights: Int = 1024,
+                gptqInt8: Bool = false, gptqMaxSamples: Int = 256) {
         self.rangeMethod = rangeMethod
         self.biasCorrection = biasCorrection
         self.rounding = rounding
@@ -30,6 +39,9 @@ public struct QuantizeOptions: Sendable {
         self.layerWeightBits = layerWeightBits
         self.pruneRatio = pruneRatio
         self.layerPruneRatio = layerPruneRatio
+        self.pruneMinWeights = pruneMinWeights
+        self.gptqInt8 = gptqInt8
+        self.gptqMaxSamples = gptqMaxSamples
     }
 }
 

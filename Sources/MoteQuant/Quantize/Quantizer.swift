@@ -1,4 +1,5 @@
 import MoteFixedPoint
+import MoteFloat
 import MoteIR
 
 /// Float graph + calibration statistics → the int8 program (`QModel`).
@@ -7,6 +8,10 @@ import MoteIR
 /// that is the only reader of such a layer's output becomes its clamp bounds; MatMul + constant Add becomes
 /// one dense layer with a bias; elementwise functions of one tensor become exact 256-entry tables; data
 /// movement keeps its input's quantization. Anything else is named in a `Diagnostic`.
+///
+/// Conv/dense weights are rounded to their grid (`WeightLayers.swift`); with `.gptq` the calibration samples
+/// run through the integer layers as they are appended (`QuantizedActivations`), so each weight layer is
+/// quantized against the inputs the integer program really gives it.
 public struct Quantizer {
     let graph: Graph
     let stats: [TensorStatistics]
@@ -17,22 +22,73 @@ public struct Quantizer {
     let consumers: [[Int]]
     /// Nodes already absorbed into an earlier layer (fused activations, bias adds).
     var absorbed = Set<Int>()
+    /// Graph indices of the nodes that become conv/dense layers with weights, in order.
+    let weightNodes: [Int]
+    /// The node being lowered.
+    var current = 0
+    /// The calibration samples in the integer program built so far; nil when no layer needs them.
+    var activations: QuantizedActivations?
+    /// What each weight layer got, in order.
+    var records: [WeightLayerRecord] = []
 
-    public static func quantize(_ graph: Graph, statistics: [TensorStatistics], options: QuantizeOptions = QuantizeOptions()) throws -> QModel {
-        var q = Quantizer(graph: graph, stats: statistics, options: options, model: QModel(name: graph.name),
-                          consumers: graph.consumers())
-        try q.run()
-        return q.model
+    public static func quantize(_ graph: Graph, statistics: [TensorStatistics], calibration samples: [[FloatTensor]] = [],
+                                options: QuantizeOptions = QuantizeOptions()) throws -> QModel {
+        try quantizeDetailed(graph, statistics: statistics, calibration: samples, options: options).model
     }
 
-    mutating func run() throws {
+    /// As `quantize`, with a record per weight layer (width, pruning, rounding used).
+    public static func quantizeDetailed(_ graph: Graph, statistics: [TensorStatistics], calibration samples: [[FloatTensor]] = [],
+                                        options: QuantizeOptions = QuantizeOptions()) throws -> QuantizationResult {
+        var q = Quantizer(graph: graph, stats: statistics, options: options, model: QModel(name: graph.name),
+                          consumers: graph.consumers(), weightNodes: Self.weightNodes(graph))
+        try q.run(samples)
+        return QuantizationResult(model: q.model, weightLayers: q.records)
+    }
+
+    static func weightNodes(_ graph: Graph) -> [Int] {
+        graph.nodes.indices.filter { i in
+            switch graph.nodes[i].op {
+            case .conv, .batchNormalization, .gemm, .matMul: return true
+            default: return false
+            }
+        }
+    }
+
+    mutating func run(_ samples: [[FloatTensor]]) throws {
         for id in graph.inputs { model.inputs.append(addTensor(id, quant: params(of: id))) }
+        if !samples.isEmpty, weightNodes.contains(where: { needsLayerInputs(graph.nodes[$0], index: $0) }) {
+            let count = QuantizedActivations.sampleCount(available: samples.count, maxSamples: options.gptqMaxSamples,
+                                                         macs: graph.totalCost.macs)
+            activations = QuantizedActivations(samples: samples, count: count, inputs: graph.inputs.map { (tensorOf[$0] ?? 0, params(of: $0)) })
+        }
+        // Where each value is read for the last time, so its per-sample data can go.
+        var lastReader = [Int](repeating: -1, count: graph.values.count)
+        for (i, readers) in consumers.enumerated() { lastReader[i] = readers.max() ?? -1 }
+        let lastWeightNode = weightNodes.last ?? -1
         var problems: [Diagnostic] = []
         for (index, node) in graph.nodes.enumerated() where !absorbed.contains(index) {
+            current = index
+            let before = model.layers.count
             do {
                 try lower(index, node)
             } catch let d as Diagnostic {
                 problems.append(d.node == nil ? Diagnostic(node: node.name, op: node.sourceOp, d.message) : d)
+                activations = nil  // the integer program is incomplete; the run fails below anyway
+            }
+            guard activations != nil else { continue }
+            if index >= lastWeightNode {
+                activations = nil  // nothing left to quantize against them
+                continue
+            }
+            do {
+                try activations?.run(model.layers[before...], tensors: model.tensors)
+            } catch let d as Diagnostic {
+                problems.append(d)
+                activations = nil
+                continue
+            }
+            for (value, t) in tensorOf where activations?.has(t) == true && lastReader[value.index] <= index {
+                activations?.release(t)
             }
         }
         if !problems.isEmpty { throw DiagnosticList(problems) }
