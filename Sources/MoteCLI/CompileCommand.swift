@@ -7,7 +7,7 @@ import MoteReport
 import MoteVerify
 
 /// `mote compile MODEL.onnx --calibration CAL.npy -o DIR [--name NAME] [--calibrate minmax|percentile|mse]
-/// [--no-bias-correction] [--weights int8|int4] [--layer-weights NAME=int8|int4]... [--rounding nearest|gptq]
+/// [--no-bias-correction] [--weights int8|int4] [--int4-ends] [--layer-weights NAME=int8|int4]... [--rounding nearest|gptq]
 /// [--prune RATIO] [--layer-prune NAME=RATIO]... [--prune-structured RATIO] [--sensitivity]
 /// [--accuracy-budget PP] [--flash-budget B] [--ram-budget B] [--json]`.
 enum CompileCommand {

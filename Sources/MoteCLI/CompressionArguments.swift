@@ -14,11 +14,13 @@ struct CompressionArguments {
 
     static let valueOptions: Set<String> = ["--weights", "--layer-weights", "--rounding", "--prune", "--layer-prune",
                                             "--prune-structured", "--accuracy-budget"]
-    static let flagOptions: Set<String> = ["--sensitivity"]
+    static let flagOptions: Set<String> = ["--sensitivity", "--int4-ends"]
 
     init(_ parsed: Arguments, rangeMethod: RangeMethod, biasCorrection: Bool) throws {
         var q = QuantizeOptions(rangeMethod: rangeMethod, biasCorrection: biasCorrection)
         if let w = try parsed.single("--weights") { q.weightBits = try Self.width(w, "--weights") }
+        // By default int4 keeps the first and last weight layers at int8; --int4-ends puts them at int4 too.
+        q.keepEndsInt8 = !parsed.flags.contains("--int4-ends")
         if let r = try parsed.single("--rounding") {
             guard let rounding = WeightRounding(rawValue: r) else {
                 throw UsageError("--rounding must be one of \(WeightRounding.allCases.map(\.rawValue).joined(separator: ", ")), got '\(Diagnostic.printable(r))'")
