@@ -95,6 +95,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MLPERF = os.path.normpath(os.path.join(REPO, "..", "shared", "benchmarks", "mlperf-tiny"))
 SEED = 2024
 METHODS = ("minmax", "percentile", "mse")
+EXAMPLE_MODELS = ("digits", "digits_bn", "mnist1d")  # Examples/NAME/: model.onnx, calibration.npy, test_*.npy
 ALL_MODELS = ("digits", "digits_bn", "kws01_dscnn", "vww01_mobilenet_v1_025", "ic01_resnet8",
               "ad01_fc_autoencoder", "ic_resnet_large")
 DEFAULT_MODELS = ALL_MODELS[:-1]
@@ -185,15 +186,16 @@ def ad_windows(spec: np.ndarray, parity: int, n: int, rng: np.random.Generator) 
 
 def make_data(name: str, n_cal: int, n_eval: int):
     """(model path, calibration [B,...], evaluation [B,...], labels or None, kind, description)."""
-    if name in ("digits", "digits_bn"):
+    if name in EXAMPLE_MODELS:
         d = os.path.join(REPO, "Examples", name)
         cal = np.load(os.path.join(d, "calibration.npy")).astype(np.float32)
         x = np.load(os.path.join(d, "test_inputs.npy")).astype(np.float32)
         y = np.load(os.path.join(d, "test_labels.npy")).astype(np.int64)
         n_e = min(n_eval, len(x))
+        what = "signals" if name == "mnist1d" else "images"
         return (os.path.join(d, "model.onnx"), cal[:n_cal], x[:n_e], y[:n_e], "class",
-                f"Examples/{name}: calibration.npy (first {min(n_cal, len(cal))} training images), "
-                f"test_inputs.npy/test_labels.npy (first {n_e} held-out labelled images)")
+                f"Examples/{name}: calibration.npy (first {min(n_cal, len(cal))} training {what}), "
+                f"test_inputs.npy/test_labels.npy (first {n_e} held-out labelled {what})")
     path = os.path.join(MLPERF, f"{name}.onnx")
     samples = os.path.join(MLPERF, "samples")
     cal_rng, eval_rng = np.random.default_rng(SEED), np.random.default_rng(SEED + 1)
@@ -254,24 +256,32 @@ class OneByOne(CalibrationDataReader):
         self.i = 0
 
 
-def ort_quantize(model: str, cal: np.ndarray, work: str) -> tuple[str, str]:
-    """Quantize with onnxruntime; returns (path of the QDQ model, note on pre-processing)."""
+def ort_preprocess(model: str, work: str) -> tuple[str, str]:
+    """``quant_pre_process`` into work/ort_pre.onnx; returns (model to quantize, note on pre-processing)."""
     pre = os.path.join(work, "ort_pre.onnx")
-    note = "quant_pre_process"
     try:
         quant_pre_process(model, pre)
-        src = pre
+        return pre, "quant_pre_process"
     except Exception as e:  # pre-processing is optional; quantize the original then
-        note = f"quant_pre_process failed ({type(e).__name__}: {str(e)[:120]}); original model quantized"
-        src = model
-    out = os.path.join(work, "ort_int8.onnx")
+        return model, f"quant_pre_process failed ({type(e).__name__}: {str(e)[:120]}); original model quantized"
+
+
+def ort_quantize_static(src: str, cal: np.ndarray, out: str, weight_type: QuantType = QuantType.QInt8,
+                        extra_options: dict | None = None) -> str:
+    """``quantize_static``: QDQ, per-channel, MinMax, activations QInt8, calibration fed one input at a time."""
     input_name = onnx.load(src).graph.input[0].name
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         quantize_static(src, out, OneByOne(input_name, cal), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=CalibrationMethod.MinMax)
-    return out, note
+                        activation_type=QuantType.QInt8, weight_type=weight_type,
+                        calibrate_method=CalibrationMethod.MinMax, extra_options=extra_options)
+    return out
+
+
+def ort_quantize(model: str, cal: np.ndarray, work: str) -> tuple[str, str]:
+    """Quantize with onnxruntime; returns (path of the QDQ model, note on pre-processing)."""
+    src, note = ort_preprocess(model, work)
+    return ort_quantize_static(src, cal, os.path.join(work, "ort_int8.onnx")), note
 
 
 # ---------------------------------------------------------------------------------------------- metrics
@@ -312,14 +322,18 @@ def ensure_mote(mote: str, default: str) -> None:
 
 
 class MoteError(RuntimeError):
-    pass
+    """A mote command failed; ``code`` is its exit status (None when it printed no JSON), ``stderr`` its errors."""
+
+    def __init__(self, message: str, code: int | None = None, stderr: str = "") -> None:
+        super().__init__(message)
+        self.code, self.stderr = code, stderr
 
 
 def run_json(cmd: list[str], ok_codes=(0,)) -> tuple[int, dict]:
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=MOTE_TIMEOUT)
     if proc.returncode not in ok_codes:
         msg = (proc.stderr.strip() or proc.stdout.strip())
-        raise MoteError(f"`mote {' '.join(cmd[1:])}` exited {proc.returncode}: {msg}")
+        raise MoteError(f"`mote {' '.join(cmd[1:])}` exited {proc.returncode}: {msg}", proc.returncode, proc.stderr)
     try:
         return proc.returncode, json.loads(proc.stdout)
     except json.JSONDecodeError as e:
@@ -336,10 +350,16 @@ def snake(d: dict) -> dict:
 
 
 def run_mote(mote: str, model: str, cal_path: str, x_path: str, labels_path, method: str, work: str) -> dict:
-    out_dir = os.path.join(work, f"mote_{method}")
-    q_path = os.path.join(work, f"mote_{method}_q.npy")
+    return run_mote_flags(mote, model, cal_path, x_path, labels_path, ["--calibrate", method], f"mote_{method}", work)
+
+
+def run_mote_flags(mote: str, model: str, cal_path: str, x_path: str, labels_path, flags: list[str], tag: str,
+                   work: str) -> dict:
+    """`mote compile MODEL --calibration CAL -o work/TAG FLAGS --json`, then `mote verify` on the evaluation inputs."""
+    out_dir = os.path.join(work, tag)
+    q_path = os.path.join(work, f"{tag}_q.npy")
     t0 = time.perf_counter()
-    _, comp = run_json([mote, "compile", model, "--calibration", cal_path, "-o", out_dir, "--calibrate", method, "--json"])
+    _, comp = run_json([mote, "compile", model, "--calibration", cal_path, "-o", out_dir, *flags, "--json"])
     t1 = time.perf_counter()
     cmd = [mote, "verify", out_dir, "--input", x_path, "--output", q_path, "--json"]
     if labels_path:
@@ -350,6 +370,18 @@ def run_mote(mote: str, model: str, cal_path: str, x_path: str, labels_path, met
         raise MoteError(f"mote verify exited {code} but wrote no {os.path.basename(q_path)}")
     return {"compile": snake(comp), "verify": snake(ver), "q": np.load(q_path),
             "compile_s": t1 - t0, "verify_s": t2 - t1}
+
+
+def score_mote(f: np.ndarray, r: dict, labels, kind: str, x: np.ndarray) -> dict:
+    """score() of a run_mote result against the float output f, with verify's mismatches and both reports."""
+    if r["q"].shape != f.shape and r["q"].size != f.size:
+        raise MoteError(f"verify --output has shape {list(r['q'].shape)}, float output {list(f.shape)}")
+    s = score(f, r["q"].reshape(f.shape), labels, kind, x)
+    v = r["verify"]
+    s.update({"mismatches": v.get("mismatches"), "first_mismatch": v.get("first_mismatch"),
+              "verify_report": v, "compile_report": r["compile"],
+              "compile_s": r["compile_s"], "verify_s": r["verify_s"]})
+    return s
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -427,14 +459,8 @@ def main() -> int:
                 for method in args.methods:
                     try:
                         r = run_mote(mote, model, cal_path, x_path, labels_path, method, work)
-                        if r["q"].shape != f.shape and r["q"].size != f.size:
-                            raise MoteError(f"verify --output has shape {list(r['q'].shape)}, float output "
-                                            f"{list(f.shape)}")
-                        s = score(f, r["q"].reshape(f.shape), labels, kind, x)
+                        s = score_mote(f, r, labels, kind, x)
                         v = r["verify"]
-                        s.update({"mismatches": v.get("mismatches"), "first_mismatch": v.get("first_mismatch"),
-                                  "verify_report": v, "compile_report": r["compile"],
-                                  "compile_s": r["compile_s"], "verify_s": r["verify_s"]})
                         if v.get("mismatches"):
                             failures.append((f"{name} {method}", f"{v.get('mismatches')} mismatching output bytes "
                                                                      f"({v.get('first_mismatch')})"))

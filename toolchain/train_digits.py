@@ -111,19 +111,22 @@ def shift_augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return out
 
 
-def train(model: DigitsNet, x_tr: np.ndarray, y_tr: np.ndarray, epochs: int) -> None:
-    gen = torch.Generator().manual_seed(SEED)
+def train(model: nn.Module, x_tr: np.ndarray, y_tr: np.ndarray, epochs: int, augment=shift_augment,
+          batch: int = 32, lr: float = 3e-3, weight_decay: float = 1e-4, seed: int = SEED) -> None:
+    """Adam (L2 weight decay), cosine schedule, cross-entropy on ``model.logits``; ``augment(x, gen)`` per batch.
+
+    The defaults are the digits recipe; train_digits_bn.py and train_mnist1d.py reuse it."""
+    gen = torch.Generator().manual_seed(seed)
     xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
-    batch = 32
     for epoch in range(epochs):
         model.train()
         perm = torch.randperm(len(xt), generator=gen)
         total, correct, loss_sum = 0, 0, 0.0
         for b in range(0, len(xt), batch):
             idx = perm[b:b + batch]
-            xb, yb = shift_augment(xt[idx], gen), yt[idx]
+            xb, yb = augment(xt[idx], gen), yt[idx]
             logits = model.logits(xb)
             loss = F.cross_entropy(logits, yb)
             opt.zero_grad()

@@ -54,7 +54,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_digits import load_data, ort_session, set_determinism, shift_augment  # noqa: E402  same data and split
+from train_digits import load_data, ort_session, set_determinism, train  # noqa: E402  same data, split, recipe
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = 0
@@ -86,33 +86,6 @@ class DigitsBNNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.softmax(self.logits(x), dim=1)
-
-
-def train(model: DigitsBNNet, x_tr: np.ndarray, y_tr: np.ndarray, epochs: int) -> None:
-    """The recipe of train_digits.py: Adam 3e-3, wd 1e-4, cosine, batch 32, +-1 pixel shifts."""
-    gen = torch.Generator().manual_seed(SEED)
-    xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
-    batch = 32
-    for epoch in range(epochs):
-        model.train()
-        perm = torch.randperm(len(xt), generator=gen)
-        total, correct, loss_sum = 0, 0, 0.0
-        for b in range(0, len(xt), batch):
-            idx = perm[b:b + batch]
-            xb, yb = shift_augment(xt[idx], gen), yt[idx]
-            logits = model.logits(xb)
-            loss = F.cross_entropy(logits, yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == yb).sum())
-            total += len(idx)
-        sched.step()
-        if epoch % 10 == 9 or epoch == epochs - 1:
-            print(f"epoch {epoch + 1:3d}: loss {loss_sum / total:.4f}, train acc (augmented) {correct / total:.4f}")
 
 
 def main() -> int:
