@@ -59,7 +59,8 @@ struct QuantizedActivations {
 
     /// Input statistics of a convolution: im2col rows (one per output position), columns (c, ky, kx) per group.
     func statistics(of p: QConv, inputZeroPoint zp: Int32, inputScale: Double) -> LayerInputStatistics? {
-        guard let x = data[p.input] else { return nil }
+        // Shapes come from a verified graph, but an empty or ungroupable layer simply has no statistics.
+        guard let x = data[p.input], p.groups > 0, p.inChannels % p.groups == 0, p.outWidth > 0 else { return nil }
         let positions = p.outHeight * p.outWidth
         let kh = p.kernelHeight, kw = p.kernelWidth
         let z = Int16(clamping: zp)
