@@ -36,17 +36,34 @@ enum CompileCommand {
         guard graph.inputs.count == 1 else {
             throw Diagnostic(file: path, "the model has \(graph.inputs.count) inputs; `compile` supports single-input models")
         }
+        let weightLayers = Set(Quantizer.weightLayerNames(graph))
+        let unknown = Set(options.layerWeightBits.keys).union(options.layerPruneRatio.keys).subtracting(weightLayers).sorted()
+        if !unknown.isEmpty {
+            throw DiagnosticList(unknown.map {
+                Diagnostic(file: path, node: $0, "is not a Conv/Gemm/MatMul layer of the model (--layer-weights/--layer-prune name weight layers: \(weightLayers.sorted().prefix(8).map { Diagnostic.printable($0) }.joined(separator: ", "))\(weightLayers.count > 8 ? ", …" : ""))")
+            })
+        }
         let inputShape = graph.type(of: graph.inputs[0]).shape
         let calibration = try NPYFiles.readFloats(calibrationPath, expecting: inputShape, name: graph[graph.inputs[0]].name)
         let samples = Batches.split(calibration, sampleShape: inputShape).map { [$0] }
 
         let program: QModel
         var pruning: (graph: Graph, layers: [PrunedLayer])? = nil
+        var sensitivity: Sensitivity? = nil
         do {
             if compression.structuredRatio > 0 {
                 pruning = try StructuredPruning.prune(graph, calibration: samples, ratio: compression.structuredRatio)
             }
-            program = try QuantizationPipeline.quantize(pruning?.graph ?? graph, calibration: samples, options: options)
+            if compression.sensitivity {
+                let c = try QuantizationPipeline.compress(pruning?.graph ?? graph, reference: graph, calibration: samples,
+                                                          options: options, accuracyBudget: compression.accuracyBudget)
+                program = c.result.model
+                sensitivity = Sensitivity(samples: c.scoredSamples, baselineAgreement: c.baseline.top1Agreement,
+                                          finalAgreement: c.final.top1Agreement, budgetPoints: compression.accuracyBudget,
+                                          layers: c.sensitivity)
+            } else {
+                program = try QuantizationPipeline.quantize(pruning?.graph ?? graph, calibration: samples, options: options)
+            }
         } catch let d as Diagnostic {
             throw d.inFile(path)
         } catch let list as DiagnosticList {
@@ -62,7 +79,8 @@ enum CompileCommand {
         } catch {
             console.err("warning: code size and stack not measured: \(error)")
         }
-        let report = SizeReport(model: program, plan: Codegen.memoryPlan(program), measurement: measurement, name: name, budget: budget)
+        var report = SizeReport(model: program, plan: Codegen.memoryPlan(program), measurement: measurement, name: name, budget: budget)
+        report.sensitivity = sensitivity
 
         let metadata = CompileMetadata(toolVersion: MoteVersion.string, name: name, modelSha256: hash,
                                        sourceModel: CompiledModel.sourceModelFile, weights: options.weightBits.name,
@@ -86,10 +104,18 @@ enum CompileCommand {
                 let pruned = pruning.layers.filter { $0.channelsAfter < $0.channelsBefore }
                 console.out("structured pruning \(Int((compression.structuredRatio * 100).rounded()))%: \(pruned.count) layers lose channels (\(pruned.map { "\(Diagnostic.printable($0.name)) \($0.channelsBefore)→\($0.channelsAfter)" }.joined(separator: ", "))); MACs \(graph.totalCost.macs) → \(pruning.graph.totalCost.macs)")
             }
+            if let sensitivity {
+                let chosen = sensitivity.layers.filter { $0.chosen != .int8 }
+                console.out("sensitivity on \(sensitivity.samples) calibration samples: top-1 agreement with float \(Self.percent(sensitivity.baselineAgreement)) all int8 → \(Self.percent(sensitivity.finalAgreement)) compiled\(chosen.isEmpty ? "" : "; " + chosen.map { "\(Diagnostic.printable($0.layer)) \($0.chosen)" }.joined(separator: ", "))")
+            }
             console.out(ReportCommand.summary(report))
         }
         return ReportCommand.verdict(report, console: console)
     }
+}
+
+extension CompileCommand {
+    static func percent(_ share: Double) -> String { "\((share * 1000).rounded() / 10)%" }
 }
 
 /// Splitting a batch along axis 0 into samples of the model's input shape.

@@ -47,6 +47,9 @@ struct CompressionArguments {
             accuracyBudget = nil
         }
         sensitivity = parsed.flags.contains("--sensitivity") || accuracyBudget != nil
+        if accuracyBudget != nil, parsed.options["--weights"] != nil || parsed.options["--prune"] != nil || parsed.flags.contains("--int4-ends") {
+            throw UsageError("--accuracy-budget picks each layer's width and pruning itself; it cannot be combined with --weights, --int4-ends or --prune (use --layer-weights/--layer-prune to pin layers)")
+        }
     }
 
     var metadata: CompileMetadata.Compression {

@@ -43,6 +43,16 @@ enum Format {
     }
 
     /// A coordinate with at most one decimal ("12", "12.5", "-3.2").
+    /// A share 0...1 as "98.5%".
+    static func percentage(_ share: Double) -> String { oneDecimal(share * 100) + "%" }
+
+    /// A finite value with one decimal ("−3.5", "41.0"); "∞"/"-∞"/"nan" otherwise.
+    static func oneDecimal(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "∞" : "-∞") }
+        let tenths = Int((abs(value) * 10).rounded())
+        return (value < 0 && tenths > 0 ? "-" : "") + "\(tenths / 10).\(tenths % 10)"
+    }
+
     static func coordinate(_ x: Double) -> String {
         guard x.isFinite else { return "0" }
         let t = Int((x * 10).rounded(.toNearestOrAwayFromZero))

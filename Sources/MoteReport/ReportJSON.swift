@@ -59,7 +59,7 @@ extension SizeReport {
     enum CodingKeys: String, CodingKey {
         case version, name, modelName, measuredOn, measured, flashBytes, ramBytes, weightsBytes, biasBytes, requantBytes, tableBytes
         case constantBytes, codeBytes, stackBytes, staticBytes, arenaBytes, plannedArenaBytes, lowerBoundBytes
-        case arenaStrategy, strategies, macs, layers, arena, stackChain, measurement, budget, verdict
+        case arenaStrategy, strategies, macs, layers, arena, stackChain, measurement, budget, verdict, sensitivity
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -91,6 +91,7 @@ extension SizeReport {
         try c.encode(measurement, forKey: .measurement)
         try c.encode(budget, forKey: .budget)
         try c.encode(verdict, forKey: .verdict)
+        try c.encodeIfPresent(sensitivity, forKey: .sensitivity)
     }
 }
 

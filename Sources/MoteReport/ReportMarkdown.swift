@@ -129,6 +129,7 @@ extension SizeReport {
         }
 
         md += "## Picture\n\n![Flash per layer, arena occupancy and layout](\(svgFile))\n"
+        if let sensitivity { md += sensitivity.markdown() }
         return md
     }
 

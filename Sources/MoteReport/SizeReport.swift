@@ -61,6 +61,9 @@ public struct SizeReport: Sendable, Equatable, Codable {
     public var budget: Budget
     /// nil when no budget was given.
     public var verdict: BudgetVerdict?
+    /// Per conv/dense layer, the measured cost of int4 and pruning (`mote compile --sensitivity` or
+    /// `--accuracy-budget`); nil when not measured.
+    public var sensitivity: Sensitivity?
 
     public static let currentVersion = 1
 }

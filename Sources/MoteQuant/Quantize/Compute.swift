@@ -40,7 +40,7 @@ extension Quantizer {
         var floatBias = bias ?? [Float](repeating: 0, count: outChannels)
         let inQuant = quant(x)
         let output = addTensor(out.value, quant: out.quant)
-        var conv = QConv(
+        let conv = QConv(
             input: x, output: output, batch: xShape[0],
             inChannels: xShape[1], inHeight: twoD ? xShape[2] : 1, inWidth: xShape[twoD ? 3 : 2],
             outChannels: outChannels, outHeight: twoD ? oShape[2] : 1, outWidth: oShape[twoD ? 3 : 2],
@@ -51,13 +51,34 @@ extension Quantizer {
             weights: [], bias: [], requant: [],
             inputOffset: -inQuant.zeroPoint, outputZeroPoint: out.quant.zeroPoint,
             clampMin: out.clampMin, clampMax: out.clampMax)
+        let unquantized = conv, originalBias = floatBias
+        let floatMeans = stats[node.inputs[0].index].channelMeans
         let qw = quantizeWeights(node, weights: weights, channels: outChannels, groups: a.group, layer: .conv(conv),
-                                 inputQuant: inQuant, bias: &floatBias, floatMeans: stats[node.inputs[0].index].channelMeans)
-        conv.weights = qw.values
-        conv.weightBits = qw.bits
-        conv.bias = qw.bias(floatBias, inputScale: inQuant.scale)
-        conv.requant = try qw.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node)
-        append(node, .conv(conv), extraOps: out.ops)
+                                 inputQuant: inQuant, bias: &floatBias, floatMeans: floatMeans)
+        func finished(_ q: QuantizedWeights, _ bias: [Float]) throws -> QConv {
+            var c = unquantized
+            c.weights = q.values
+            c.weightBits = q.bits
+            c.bias = q.bias(bias, inputScale: inQuant.scale)
+            c.requant = try q.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node)
+            return c
+        }
+        append(node, .conv(try finished(qw, floatBias)), extraOps: out.ops)
+        try recordAlternatives(alternativeWeights(node, weights: weights, channels: outChannels, groups: a.group, layer: .conv(conv),
+                                                  inputQuant: inQuant, bias: originalBias, floatMeans: floatMeans)) { .conv(try finished($0, $1)) }
+    }
+
+    /// Keeps the layer just appended under each alternative choice (`QuantizeOptions.alternatives`).
+    mutating func recordAlternatives(_ variants: [(WeightChoice, QuantizedWeights, [Float])],
+                                     _ make: (QuantizedWeights, [Float]) throws -> QOp) throws {
+        guard !variants.isEmpty, let index = model.layers.indices.last else { return }
+        var layers: [WeightChoice: QLayer] = [:]
+        for (choice, q, bias) in variants {
+            var layer = model.layers[index]
+            layer.op = try make(q, bias)
+            layers[choice] = layer
+        }
+        alternatives.append(CompressionSearch.Alternatives(layer: index, variants: layers))
     }
 
     /// Bias correction: the expected output error of channel m is Σ (ŵ − w)[m, c, k] · E[x_c], with E[x_c]
@@ -137,18 +158,25 @@ extension Quantizer {
         let out = fusedOutput(outputNode)
         var floatBias = bias
         let inQuant = quant(x)
-        var dense = QDense(input: x, output: addTensor(out.value, quant: out.quant), rows: count / k, inFeatures: k,
+        let dense = QDense(input: x, output: addTensor(out.value, quant: out.quant), rows: count / k, inFeatures: k,
                            outFeatures: n, weights: [], bias: [], requant: [],
                            inputOffset: -inQuant.zeroPoint, outputZeroPoint: out.quant.zeroPoint,
                            clampMin: out.clampMin, clampMax: out.clampMax)
         // Feature means of the input: channelMeans holds axis-1 means, which are the features for a 2-D input.
         let floatMeans = graph.type(of: node.inputs[0]).shape.count == 2 ? stats[node.inputs[0].index].channelMeans : nil
+        let unquantized = dense, originalBias = floatBias
         let qw = quantizeWeights(node, weights: weights, channels: n, groups: 1, layer: .dense(dense), inputQuant: inQuant,
                                  bias: &floatBias, floatMeans: floatMeans)
-        dense.weights = qw.values
-        dense.weightBits = qw.bits
-        dense.bias = qw.bias(floatBias, inputScale: inQuant.scale)
-        dense.requant = try qw.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node)
-        append(node, .dense(dense), extraOps: (outputNode == node ? [] : [outputNode.sourceOp]) + out.ops)
+        func finished(_ q: QuantizedWeights, _ bias: [Float]) throws -> QDense {
+            var d = unquantized
+            d.weights = q.values
+            d.weightBits = q.bits
+            d.bias = q.bias(bias, inputScale: inQuant.scale)
+            d.requant = try q.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node)
+            return d
+        }
+        append(node, .dense(try finished(qw, floatBias)), extraOps: (outputNode == node ? [] : [outputNode.sourceOp]) + out.ops)
+        try recordAlternatives(alternativeWeights(node, weights: weights, channels: n, groups: 1, layer: .dense(dense),
+                                                  inputQuant: inQuant, bias: originalBias, floatMeans: floatMeans)) { .dense(try finished($0, $1)) }
     }
 }

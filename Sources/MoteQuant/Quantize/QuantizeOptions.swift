@@ -27,6 +27,10 @@ public struct QuantizeOptions: Sendable {
     /// At most this many calibration samples (an even spread of the set) run through the integer layers for
     /// `.gptq`; fewer for big models (see `QuantizedActivations.sampleCount`).
     public var gptqMaxSamples: Int
+    /// Besides each conv/dense layer as chosen, also quantize it under each of these choices (from the same
+    /// calibration inputs) and return them in `QuantizationResult.alternatives`: the input of the sensitivity
+    /// analysis and of the `--accuracy-budget` search. Empty: none.
+    public var alternatives: [WeightChoice] = []
 
     public init(rangeMethod: RangeMethod = .percentile, biasCorrection: Bool = true, rounding: WeightRounding = .gptq,
                 weightBits: QWeightBits = .int8, keepEndsInt8: Bool = true, layerWeightBits: [String: QWeightBits] = [:],

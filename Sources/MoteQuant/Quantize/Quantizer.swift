@@ -30,6 +30,8 @@ public struct Quantizer {
     var activations: QuantizedActivations?
     /// What each weight layer got, in order.
     var records: [WeightLayerRecord] = []
+    /// Each weight layer under `options.alternatives`.
+    var alternatives: [CompressionSearch.Alternatives] = []
 
     public static func quantize(_ graph: Graph, statistics: [TensorStatistics], calibration samples: [[FloatTensor]] = [],
                                 options: QuantizeOptions = QuantizeOptions()) throws -> QModel {
@@ -42,8 +44,11 @@ public struct Quantizer {
         var q = Quantizer(graph: graph, stats: statistics, options: options, model: QModel(name: graph.name),
                           consumers: graph.consumers(), weightNodes: Self.weightNodes(graph))
         try q.run(samples)
-        return QuantizationResult(model: q.model, weightLayers: q.records)
+        return QuantizationResult(model: q.model, weightLayers: q.records, alternatives: q.alternatives)
     }
+
+    /// Names of the nodes that become conv/dense layers (those `--layer-weights`/`--layer-prune` can name).
+    public static func weightLayerNames(_ graph: Graph) -> [String] { weightNodes(graph).map { graph.nodes[$0].name } }
 
     static func weightNodes(_ graph: Graph) -> [Int] {
         graph.nodes.indices.filter { i in

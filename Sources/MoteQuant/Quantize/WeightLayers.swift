@@ -31,6 +31,8 @@ public struct WeightLayerRecord: Sendable, Equatable {
 public struct QuantizationResult: Sendable {
     public var model: QModel
     public var weightLayers: [WeightLayerRecord]
+    /// Per weight layer, the layer under each of `QuantizeOptions.alternatives` (empty when none were asked).
+    public var alternatives: [CompressionSearch.Alternatives] = []
 }
 
 /// The layer's input as the quantizer sees it: statistics from the integer program (for `.gptq`) and the
@@ -78,6 +80,7 @@ extension Quantizer {
 
     func needsLayerInputs(_ node: Node, index: Int) -> Bool {
         guard options.rounding == .gptq else { return false }
+        if options.alternatives.contains(where: { rounding(bits: $0.bits, ratio: $0.pruneRatio) == .gptq }) { return true }
         let count = graph.constant(node.inputs.count > 1 ? node.inputs[1] : node.inputs[0])?.count ?? Int.max
         return rounding(bits: weightBits(node, index: index), ratio: pruneRatio(node, count: count)) == .gptq
     }
@@ -87,8 +90,29 @@ extension Quantizer {
     /// calibration means of the input channels (the `.nearest` bias correction, unchanged from before).
     mutating func quantizeWeights(_ node: Node, weights: [Float], channels: Int, groups: Int, layer: WeightLayerInput,
                                   inputQuant: QuantParams, bias: inout [Float], floatMeans: [Double]?) -> QuantizedWeights {
-        let bits = weightBits(node, index: current)
-        let ratio = pruneRatio(node, count: weights.count)
+        let (q, record) = roundWeights(node, weights: weights, channels: channels, groups: groups, layer: layer,
+                                       inputQuant: inputQuant, bias: &bias, floatMeans: floatMeans,
+                                       bits: weightBits(node, index: current), ratio: pruneRatio(node, count: weights.count))
+        records.append(record)
+        return q
+    }
+
+    /// The layer's weights under each of `options.alternatives`, with the float bias each one's correction gives.
+    func alternativeWeights(_ node: Node, weights: [Float], channels: Int, groups: Int, layer: WeightLayerInput,
+                            inputQuant: QuantParams, bias: [Float], floatMeans: [Double]?) -> [(WeightChoice, QuantizedWeights, [Float])] {
+        options.alternatives.map { choice in
+            var b = bias
+            let (q, _) = roundWeights(node, weights: weights, channels: channels, groups: groups, layer: layer,
+                                      inputQuant: inputQuant, bias: &b, floatMeans: floatMeans, bits: choice.bits,
+                                      ratio: min(max(choice.pruneRatio, 0), 1))
+            return (choice, q, b)
+        }
+    }
+
+    /// Rounds (and prunes) one layer's weights at the given width and ratio, correcting `bias`.
+    func roundWeights(_ node: Node, weights: [Float], channels: Int, groups: Int, layer: WeightLayerInput,
+                      inputQuant: QuantParams, bias: inout [Float], floatMeans: [Double]?, bits: QWeightBits,
+                      ratio: Double) -> (QuantizedWeights, WeightLayerRecord) {
         let target = Int((ratio * Double(weights.count)).rounded(.down))
         var used = rounding(bits: bits, ratio: ratio)
         var fallback: String? = nil
@@ -122,9 +146,8 @@ extension Quantizer {
             }
             q = nearest
         }
-        records.append(WeightLayerRecord(name: node.name, bits: bits, pruneRatio: ratio, weights: q.values.count, zeros: q.zeros,
-                                         rounding: used, fallback: fallback))
-        return q
+        return (q, WeightLayerRecord(name: node.name, bits: bits, pruneRatio: ratio, weights: q.values.count, zeros: q.zeros,
+                                     rounding: used, fallback: fallback))
     }
 
     /// Bias correction with the layer's real input: bias[m] −= Σ_k (ŵ − w)[m, k] · E[x_k] over the columns of

@@ -48,40 +48,46 @@ public enum CompressionSearch {
     }
 
     /// Per layer (by name) the choice that minimises weight bytes with the predicted agreement at least `floor`
-    /// (0...1), greedily by bytes saved per unit of cost. Cost is the agreement lost plus a small SQNR term,
-    /// so that among choices that lose no sample the least noisy go first. Layers absent keep int8.
+    /// (0...1), greedily by bytes saved per unit of cost. The budget is spent on agreement lost only; the cost
+    /// that orders candidates adds a small SQNR term, so that among choices that lose no sample the least noisy
+    /// go first. Layers absent keep int8.
     public static func plan(_ sensitivity: [LayerSensitivity], baseAgreement: Double, floor: Double) -> [String: WeightChoice] {
-        struct Candidate { var layer: String; var choice: WeightChoice; var saved: Int; var cost: Double }
+        struct Candidate { var layer: String; var choice: WeightChoice; var saved: Int; var lost: Double; var efficiency: Double }
         var candidates: [Candidate] = []
         for s in sensitivity {
             guard let base = s.costs.first else { continue }
             for c in s.costs.dropFirst() where c.weightBytes < base.weightBytes {
-                let lost = max(0, base.agreement - c.agreement)
-                let noise = max(0, base.sqnrDb - c.sqnrDb) / 1000
-                candidates.append(Candidate(layer: s.layer, choice: c.choice, saved: base.weightBytes - c.weightBytes,
-                                            cost: lost + noise + 1e-9))
+                let saved = base.weightBytes - c.weightBytes
+                candidates.append(Candidate(layer: s.layer, choice: c.choice, saved: saved, lost: lost(c, base),
+                                            efficiency: Double(saved) / orderingCost(c, base)))
             }
         }
         // Deterministic order: efficiency, then bytes saved, then name and choice.
         candidates.sort {
-            let a = Double($0.saved) / $0.cost, b = Double($1.saved) / $1.cost
-            if a != b { return a > b }
+            if $0.efficiency != $1.efficiency { return $0.efficiency > $1.efficiency }
             if $0.saved != $1.saved { return $0.saved > $1.saved }
             if $0.layer != $1.layer { return $0.layer < $1.layer }
             return $0.choice.description < $1.choice.description
         }
         var chosen: [String: Candidate] = [:]
-        var lost = 0.0
+        var spent = 0.0
         let allowance = baseAgreement - floor
         for c in candidates {
             let previous = chosen[c.layer]
             if let previous, previous.saved >= c.saved { continue }
-            let extra = c.cost - (previous?.cost ?? 0)
-            guard lost + extra <= allowance + 1e-12 else { continue }
-            lost += extra
+            let extra = c.lost - (previous?.lost ?? 0)
+            guard spent + extra <= allowance + 1e-12 else { continue }
+            spent += extra
             chosen[c.layer] = c
         }
         return chosen.mapValues(\.choice)
+    }
+
+    static func lost(_ c: ChoiceCost, _ base: ChoiceCost) -> Double { max(0, base.agreement - c.agreement) }
+
+    /// Agreement lost, plus 1 point per 1000 dB of SQNR lost (a tie-break), plus a floor against division by 0.
+    static func orderingCost(_ c: ChoiceCost, _ base: ChoiceCost) -> Double {
+        lost(c, base) + max(0, base.sqnrDb - c.sqnrDb) / 100_000 + 1e-9
     }
 
     /// The layers of `plan` ordered from least to most efficient (bytes saved per cost): the order in which the
@@ -90,8 +96,7 @@ public enum CompressionSearch {
         func efficiency(_ name: String) -> Double {
             guard let s = sensitivity.first(where: { $0.layer == name }), let base = s.costs.first,
                   let c = s.costs.first(where: { $0.choice == plan[name] }) else { return 0 }
-            let cost = max(0, base.agreement - c.agreement) + max(0, base.sqnrDb - c.sqnrDb) / 1000 + 1e-9
-            return Double(base.weightBytes - c.weightBytes) / cost
+            return Double(base.weightBytes - c.weightBytes) / orderingCost(c, base)
         }
         return plan.keys.sorted { (efficiency($0), $0) < (efficiency($1), $1) }
     }
