@@ -27,9 +27,14 @@ mote ...         ``mote compile MODEL --calibration CAL.npy -o DIR --json FLAGS`
                    mote int8               (none: int8 weights, Mote's default calibration)
                    mote int4 nearest       --weights int4 --rounding nearest
                    mote int4 gptq          --weights int4               (GPTQ is the default rounding)
+                   mote int4all nearest    --weights int4 --int4-ends --rounding nearest   (every layer int4,
+                                           like ort int4; by default Mote keeps the first and last at int8)
+                   mote int4all gptq       --weights int4 --int4-ends
                    mote prune50 nearest    --prune 0.5 --rounding nearest   (magnitude pruning)
                    mote prune50 gptq       --prune 0.5
                    mote struct25           --prune-structured 0.25
+                   mote budget1            --accuracy-budget 1 (per-layer width/pruning chosen on the
+                                           calibration set within 1 point of top-1 agreement)
                  A row whose flags the mote binary refuses (usage error, exit 2: "unknown option", or
                  e.g. "--weights int4 is not available yet") is skipped with that reason printed;
                  later models skip it without asking again.
@@ -100,9 +105,12 @@ MOTE_ROWS = (
     ("mote int8", []),
     ("mote int4 nearest", ["--weights", "int4", "--rounding", "nearest"]),
     ("mote int4 gptq", ["--weights", "int4"]),
+    ("mote int4all nearest", ["--weights", "int4", "--int4-ends", "--rounding", "nearest"]),
+    ("mote int4all gptq", ["--weights", "int4", "--int4-ends"]),
     ("mote prune50 nearest", ["--prune", "0.5", "--rounding", "nearest"]),
     ("mote prune50 gptq", ["--prune", "0.5"]),
     ("mote struct25", ["--prune-structured", "0.25"]),
+    ("mote budget1", ["--accuracy-budget", "1"]),
 )
 INT_BITS = {onnx.TensorProto.INT8: 8, onnx.TensorProto.UINT8: 8, onnx.TensorProto.INT4: 4, onnx.TensorProto.UINT4: 4}
 

@@ -47,6 +47,9 @@ public enum QuantizationPipeline {
         baseOptions.alternatives = CompressionSearch.alternatives
         let base = try Quantizer.quantizeDetailed(graph, statistics: stats, calibration: samples, options: baseOptions)
         let baseScore = try score.score(base.model)
+        if let budget = accuracyBudget, baseScore.top1Agreement < 1 - budget / 100 {
+            throw Diagnostic("the accuracy budget of \(budget) points cannot be met: with every layer at int8 the model already agrees \(percent(baseScore.top1Agreement)) with the float model on \(scored.count) calibration samples")
+        }
         let fixed = Set(options.layerWeightBits.keys).union(options.layerPruneRatio.keys)
         var sensitivity = try CompressionSearch.sensitivity(base: base.model, baseScore: baseScore,
                                                             alternatives: base.alternatives.filter { !fixed.contains(base.model.layers[$0.layer].name) },
@@ -55,9 +58,6 @@ public enum QuantizationPipeline {
         var finalScore = baseScore
         if let budget = accuracyBudget {
             let floor = 1 - budget / 100
-            guard baseScore.top1Agreement >= floor else {
-                throw Diagnostic("the accuracy budget of \(budget) points cannot be met: with every layer at int8 the model already agrees \(percent(baseScore.top1Agreement)) with the float model on \(scored.count) calibration samples")
-            }
             var plan = CompressionSearch.plan(sensitivity, baseAgreement: baseScore.top1Agreement, floor: floor)
             // The plan assumes costs add up; check the assembled model (cheap: the alternatives swapped in), then
             // the model quantized for real with those choices (GPTQ then sees the compressed upstream layers),
