@@ -29,24 +29,6 @@
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-/* The taps k in [*lo, *hi) of a window starting at `origin` (stepping by `dilation`, `kernel` taps) whose
- * positions origin + k * dilation lie inside [0, size): padding taps contribute real zero, so they are
- * skipped. Same as Swift's tapRange. All values are bounded by Mote's validation (|.| <= 2^28). */
-static void mote_conv_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size,
-                                int32_t *lo, int32_t *hi)
-{
-    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
-    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
-    if (end > kernel) {
-        end = kernel;
-    }
-    if (end < first) {
-        end = first;
-    }
-    *lo = first;
-    *hi = end;
-}
-
 /* Wrapping int32 arithmetic, done in uint32_t where it is defined. Addition and multiplication modulo 2^32
  * are associative and commutative, so every reordering below (blocking several outputs per weight load,
  * folding sum w * input_offset into the starting value) gives the same bits as the reference order,
@@ -289,7 +271,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                 int32_t ky_lo, ky_hi, rows;
                 uint32_t wsum = 0;
                 uint32_t base;
-                mote_conv_tap_range(iy0, p->dilation_height, p->kernel_height, p->in_height, &ky_lo, &ky_hi);
+                mote_tap_range(iy0, p->dilation_height, p->kernel_height, p->in_height, &ky_lo, &ky_hi);
                 rows = ky_hi - ky_lo;
                 for (c = 0; c < in_per_group; ++c) {
                     const int8_t *wr = w_m + c * kk + ky_lo * kw;
@@ -356,7 +338,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                          * not be, and a pointer must never leave its array. */
                         int32_t kx_lo, kx_hi;
                         uint32_t a0 = bias;
-                        mote_conv_tap_range(ix0, dw, kw, p->in_width, &kx_lo, &kx_hi);
+                        mote_tap_range(ix0, dw, kw, p->in_width, &kx_lo, &kx_hi);
                         for (c = 0; c < in_per_group; ++c) {
                             const int8_t *x_plane = x_group + c * plane;
                             const int8_t *w_plane = w_m + c * kk;

@@ -24,24 +24,6 @@
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-/* The taps k in [*lo, *hi) of a window starting at `origin` (stepping by `dilation`, `kernel` taps) whose
- * positions origin + k * dilation lie inside [0, size): padding taps contribute real zero, so they are
- * skipped. Same as Swift's tapRange. All values are bounded by Mote's validation (|.| <= 2^28). */
-static void mote_conv_sparse_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size,
-                                       int32_t *lo, int32_t *hi)
-{
-    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
-    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
-    if (end > kernel) {
-        end = kernel;
-    }
-    if (end < first) {
-        end = first;
-    }
-    *lo = first;
-    *hi = end;
-}
-
 /* Wrapping int32 arithmetic in uint32_t, as in mote_conv.c (associative: the order of the taps is free). */
 #define MOTE_U(v) ((uint32_t)(int32_t)(v))
 
@@ -148,8 +130,8 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
                          * pointers: x_row + kx * dilation is inside the plane, x_row alone may not be. */
                         int32_t ky_lo, ky_hi, kx_lo, kx_hi;
                         uint32_t a0 = bias;
-                        mote_conv_sparse_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
-                        mote_conv_sparse_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
+                        mote_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
+                        mote_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
                         for (c = 0; c < in_per_group; ++c) {
                             const int8_t *x_plane = x_group + c * plane;
                             const int8_t *w_plane = row + c * kk;

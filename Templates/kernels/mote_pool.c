@@ -24,23 +24,6 @@
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-/* The taps k in [*lo, *hi) of a window starting at `origin` whose positions origin + k * dilation lie in
- * [0, size). Same as mote_conv's helper and Swift's tapRange. */
-static void mote_pool_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size,
-                                int32_t *lo, int32_t *hi)
-{
-    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
-    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
-    if (end > kernel) {
-        end = kernel;
-    }
-    if (end < first) {
-        end = first;
-    }
-    *lo = first;
-    *hi = end;
-}
-
 /* How many taps of a window starting at `origin` the average's divisor counts along one axis: those inside
  * the input, or with count_include_pad those inside the padded extent [-pad_begin, size + pad_end). Taps
  * beyond the padded extent (ceil mode) never count. */
@@ -49,9 +32,9 @@ static int32_t mote_pool_counted(const mote_pool_params *p, int32_t origin, int3
 {
     int32_t lo, hi;
     if (p->count_include_pad) {
-        mote_pool_tap_range(origin + pad_begin, dilation, kernel, size + pad_begin + pad_end, &lo, &hi);
+        mote_tap_range(origin + pad_begin, dilation, kernel, size + pad_begin + pad_end, &lo, &hi);
     } else {
-        mote_pool_tap_range(origin, dilation, kernel, size, &lo, &hi);
+        mote_tap_range(origin, dilation, kernel, size, &lo, &hi);
     }
     return hi - lo;
 }
@@ -72,12 +55,12 @@ void mote_pool(const mote_pool_params *p, const int8_t *input, int8_t *output)
             const int32_t rows_counted = mote_pool_counted(p, iy0, p->dilation_height, p->kernel_height,
                                                            p->in_height, p->pad_top, p->pad_bottom);
             int32_t ky_lo, ky_hi;
-            mote_pool_tap_range(iy0, p->dilation_height, p->kernel_height, p->in_height, &ky_lo, &ky_hi);
+            mote_tap_range(iy0, p->dilation_height, p->kernel_height, p->in_height, &ky_lo, &ky_hi);
             for (ox = 0; ox < p->out_width; ++ox) {
                 const int32_t ix0 = ox * p->stride_width - p->pad_left;
                 int32_t kx_lo, kx_hi;
                 int32_t value;
-                mote_pool_tap_range(ix0, p->dilation_width, p->kernel_width, p->in_width, &kx_lo, &kx_hi);
+                mote_tap_range(ix0, p->dilation_width, p->kernel_width, p->in_width, &kx_lo, &kx_hi);
                 if (p->kind == 0) {
                     value = -128;
                     for (ky = ky_lo; ky < ky_hi; ++ky) {

@@ -192,4 +192,23 @@ typedef struct {
 } mote_transpose_params;
 void mote_transpose(const mote_transpose_params *p, const int8_t *input, int8_t *output);
 
+/* Shared by the convolution and pooling kernels: the taps k in [*lo, *hi) of a window starting at `origin`
+ * (stepping by `dilation`, `kernel` taps) whose positions origin + k * dilation lie inside [0, size); padding
+ * taps contribute real zero (or are not counted), so they are skipped. Same as Swift's tapRange. All values
+ * are bounded by Mote's validation (|.| <= 2^28). */
+static inline void mote_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size, int32_t *lo,
+                                  int32_t *hi)
+{
+    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
+    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
+    if (end > kernel) {
+        end = kernel;
+    }
+    if (end < first) {
+        end = first;
+    }
+    *lo = first;
+    *hi = end;
+}
+
 #endif /* MOTE_KERNELS_H */

@@ -178,24 +178,6 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-/* The taps k in [*lo, *hi) of a window starting at `origin` (stepping by `dilation`, `kernel` taps) whose
- * positions origin + k * dilation lie inside [0, size): padding taps contribute real zero, so they are
- * skipped. Same as Swift's tapRange. All values are bounded by Mote's validation (|.| <= 2^28). */
-static void mote_conv_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size,
-                                int32_t *lo, int32_t *hi)
-{
-    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
-    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
-    if (end > kernel) {
-        end = kernel;
-    }
-    if (end < first) {
-        end = first;
-    }
-    *lo = first;
-    *hi = end;
-}
-
 /* Wrapping int32 arithmetic, done in uint32_t where it is defined. Addition and multiplication modulo 2^32
  * are associative and commutative, so every reordering below (blocking several outputs per weight load,
  * folding sum w * input_offset into the starting value) gives the same bits as the reference order,
@@ -438,7 +420,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                 int32_t ky_lo, ky_hi, rows;
                 uint32_t wsum = 0;
                 uint32_t base;
-                mote_conv_tap_range(iy0, p->dilation_height, p->kernel_height, p->in_height, &ky_lo, &ky_hi);
+                mote_tap_range(iy0, p->dilation_height, p->kernel_height, p->in_height, &ky_lo, &ky_hi);
                 rows = ky_hi - ky_lo;
                 for (c = 0; c < in_per_group; ++c) {
                     const int8_t *wr = w_m + c * kk + ky_lo * kw;
@@ -505,7 +487,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                          * not be, and a pointer must never leave its array. */
                         int32_t kx_lo, kx_hi;
                         uint32_t a0 = bias;
-                        mote_conv_tap_range(ix0, dw, kw, p->in_width, &kx_lo, &kx_hi);
+                        mote_tap_range(ix0, dw, kw, p->in_width, &kx_lo, &kx_hi);
                         for (c = 0; c < in_per_group; ++c) {
                             const int8_t *x_plane = x_group + c * plane;
                             const int8_t *w_plane = w_m + c * kk;
@@ -629,24 +611,6 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-/* The taps k in [*lo, *hi) of a window starting at `origin` (stepping by `dilation`, `kernel` taps) whose
- * positions origin + k * dilation lie inside [0, size): padding taps contribute real zero, so they are
- * skipped. Same as Swift's tapRange. All values are bounded by Mote's validation (|.| <= 2^28). */
-static void mote_conv_sparse_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size,
-                                       int32_t *lo, int32_t *hi)
-{
-    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
-    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
-    if (end > kernel) {
-        end = kernel;
-    }
-    if (end < first) {
-        end = first;
-    }
-    *lo = first;
-    *hi = end;
-}
-
 /* Wrapping int32 arithmetic in uint32_t, as in mote_conv.c (associative: the order of the taps is free). */
 #define MOTE_U(v) ((uint32_t)(int32_t)(v))
 
@@ -753,8 +717,8 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
                          * pointers: x_row + kx * dilation is inside the plane, x_row alone may not be. */
                         int32_t ky_lo, ky_hi, kx_lo, kx_hi;
                         uint32_t a0 = bias;
-                        mote_conv_sparse_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
-                        mote_conv_sparse_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
+                        mote_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
+                        mote_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
                         for (c = 0; c < in_per_group; ++c) {
                             const int8_t *x_plane = x_group + c * plane;
                             const int8_t *w_plane = row + c * kk;
@@ -1236,23 +1200,6 @@ void mote_pad(const mote_pad_params *p, const int8_t *input, int8_t *output)
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-/* The taps k in [*lo, *hi) of a window starting at `origin` whose positions origin + k * dilation lie in
- * [0, size). Same as mote_conv's helper and Swift's tapRange. */
-static void mote_pool_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size,
-                                int32_t *lo, int32_t *hi)
-{
-    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
-    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
-    if (end > kernel) {
-        end = kernel;
-    }
-    if (end < first) {
-        end = first;
-    }
-    *lo = first;
-    *hi = end;
-}
-
 /* How many taps of a window starting at `origin` the average's divisor counts along one axis: those inside
  * the input, or with count_include_pad those inside the padded extent [-pad_begin, size + pad_end). Taps
  * beyond the padded extent (ceil mode) never count. */
@@ -1261,9 +1208,9 @@ static int32_t mote_pool_counted(const mote_pool_params *p, int32_t origin, int3
 {
     int32_t lo, hi;
     if (p->count_include_pad) {
-        mote_pool_tap_range(origin + pad_begin, dilation, kernel, size + pad_begin + pad_end, &lo, &hi);
+        mote_tap_range(origin + pad_begin, dilation, kernel, size + pad_begin + pad_end, &lo, &hi);
     } else {
-        mote_pool_tap_range(origin, dilation, kernel, size, &lo, &hi);
+        mote_tap_range(origin, dilation, kernel, size, &lo, &hi);
     }
     return hi - lo;
 }
@@ -1284,12 +1231,12 @@ void mote_pool(const mote_pool_params *p, const int8_t *input, int8_t *output)
             const int32_t rows_counted = mote_pool_counted(p, iy0, p->dilation_height, p->kernel_height,
                                                            p->in_height, p->pad_top, p->pad_bottom);
             int32_t ky_lo, ky_hi;
-            mote_pool_tap_range(iy0, p->dilation_height, p->kernel_height, p->in_height, &ky_lo, &ky_hi);
+            mote_tap_range(iy0, p->dilation_height, p->kernel_height, p->in_height, &ky_lo, &ky_hi);
             for (ox = 0; ox < p->out_width; ++ox) {
                 const int32_t ix0 = ox * p->stride_width - p->pad_left;
                 int32_t kx_lo, kx_hi;
                 int32_t value;
-                mote_pool_tap_range(ix0, p->dilation_width, p->kernel_width, p->in_width, &kx_lo, &kx_hi);
+                mote_tap_range(ix0, p->dilation_width, p->kernel_width, p->in_width, &kx_lo, &kx_hi);
                 if (p->kind == 0) {
                     value = -128;
                     for (ky = ky_lo; ky < ky_hi; ++ky) {
@@ -1914,6 +1861,25 @@ typedef struct {
     int32_t perm[MOTE_MAX_RANK];
 } mote_transpose_params;
 void mote_transpose(const mote_transpose_params *p, const int8_t *input, int8_t *output);
+
+/* Shared by the convolution and pooling kernels: the taps k in [*lo, *hi) of a window starting at `origin`
+ * (stepping by `dilation`, `kernel` taps) whose positions origin + k * dilation lie inside [0, size); padding
+ * taps contribute real zero (or are not counted), so they are skipped. Same as Swift's tapRange. All values
+ * are bounded by Mote's validation (|.| <= 2^28). */
+static inline void mote_tap_range(int32_t origin, int32_t dilation, int32_t kernel, int32_t size, int32_t *lo,
+                                  int32_t *hi)
+{
+    int32_t first = origin >= 0 ? 0 : (dilation - 1 - origin) / dilation;
+    int32_t end = origin >= size ? 0 : (size - origin + dilation - 1) / dilation;
+    if (end > kernel) {
+        end = kernel;
+    }
+    if (end < first) {
+        end = first;
+    }
+    *lo = first;
+    *hi = end;
+}
 
 #endif /* MOTE_KERNELS_H */
 
