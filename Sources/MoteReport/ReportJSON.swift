@@ -37,7 +37,8 @@ extension SizeReport {
         }
     }
 
-    /// The first number in `value` that is not an integer of magnitude at most `largestFigure`.
+    /// The first number in `value` that is not an integer of magnitude at most `largestFigure` (under
+    /// `sensitivity`, shares and decibels: any finite number of that magnitude).
     static func implausible(_ value: Any, path: String) -> String? {
         if let dict = value as? [String: Any] {
             for key in dict.keys.sorted() {
@@ -49,7 +50,8 @@ extension SizeReport {
             }
         } else if let n = value as? NSNumber {   // booleans read as 0 or 1: plausible
             let d = n.doubleValue
-            guard d.isFinite, d == d.rounded(), abs(d) <= Double(largestFigure) else {
+            let fractional = path.hasPrefix(".sensitivity.")
+            guard d.isFinite, fractional || d == d.rounded(), abs(d) <= Double(largestFigure) else {
                 return "\(path.isEmpty ? "value" : String(path.dropFirst())) is \(n): not a plausible byte count"
             }
         }

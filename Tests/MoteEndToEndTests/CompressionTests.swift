@@ -15,6 +15,7 @@ extension CompileVerifyTests {
         var weights: Int
         var macs: Int
         var report: [String: Any]
+        var dir: URL
     }
 
     func compileAndVerify(_ example: String, _ flags: [String], in dir: URL, line: UInt = #line) throws -> Outcome {
@@ -30,7 +31,7 @@ extension CompileVerifyTests {
                        agreement: try XCTUnwrap(json["top1_agreement"] as? Double, line: line),
                        sqnr: try XCTUnwrap(json["sqnr_db"] as? Double, line: line),
                        weights: try XCTUnwrap(report["weights_bytes"] as? Int, line: line),
-                       macs: try XCTUnwrap(report["macs"] as? Int, line: line), report: report)
+                       macs: try XCTUnwrap(report["macs"] as? Int, line: line), report: report, dir: out)
     }
 
     func testCompressionModesAreBitExactAndMeetTheirTargets() throws {
@@ -82,6 +83,12 @@ extension CompileVerifyTests {
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(sensitivity["final_agreement"] as? Double), 0.99)
         XCTAssertEqual((sensitivity["layers"] as? [Any])?.count, 6)
         XCTAssertGreaterThanOrEqual(budget.accuracy, 0.984 - 0.02)
+        // `mote report` reads the saved report back, sensitivity included (shares and dB are not byte counts).
+        let again = mote(["report", budget.dir.path, "--json"])
+        XCTAssertEqual(again.code, .ok, again.err)
+        let reread = try JSONSerialization.jsonObject(with: Data(again.out.utf8)) as? [String: Any] ?? [:]
+        XCTAssertEqual((reread["sensitivity"] as? [String: Any])?["final_agreement"] as? Double,
+                       sensitivity["final_agreement"] as? Double)
 
         // After structured pruning at 50% mnist1d's int8 model disagrees with the float model on calibration
         // samples (89.5% agreement), so a budget of 0 points cannot be met.

@@ -26,14 +26,17 @@ public struct ChoiceCost: Sendable, Equatable, Codable {
     public var weightBytes: Int
     /// Top-1 agreement of the model's output with the float model, 0...1.
     public var agreement: Double
-    /// SQNR of the model's first output against the float model, in dB.
+    /// SQNR of the model's first output against the float model, in dB; at most `maxSqnrDb` (identical
+    /// outputs have an infinite SQNR, which JSON cannot hold).
     public var sqnrDb: Double
+
+    public static let maxSqnrDb = 200.0
 
     public init(choice: WeightChoice, weightBytes: Int, agreement: Double, sqnrDb: Double) {
         self.choice = choice
         self.weightBytes = weightBytes
         self.agreement = agreement
-        self.sqnrDb = sqnrDb
+        self.sqnrDb = sqnrDb.isNaN ? 0 : min(sqnrDb, Self.maxSqnrDb)
     }
 }
 
