@@ -33,8 +33,10 @@ public enum QuantizationPipeline {
     }
 
     /// Quantizes with a per-layer sensitivity analysis and, given `accuracyBudget` (percentage points of top-1
-    /// agreement with `reference`, the float model, on the calibration set), picks per-layer widths and pruning
-    /// ratios that minimise weight bytes within it. Layers named in `options.layerWeightBits`/`layerPruneRatio`
+    /// agreement with `reference`, the float model, on the calibration set, that compression may lose against
+    /// the all-int8 model), picks per-layer widths and pruning ratios that minimise weight bytes within it.
+    /// The baseline is the int8 model rather than 100%: int8 alone already loses points on some models
+    /// (ResNet-8 agrees 95%), and the budget is what the compression choices may spend. Layers named in `options.layerWeightBits`/`layerPruneRatio`
     /// keep what they were given; the search starts every other layer from int8, dense.
     public static func compress(_ graph: Graph, reference: Graph, calibration samples: [[FloatTensor]], options: QuantizeOptions,
                                 accuracyBudget: Double?) throws -> Compression {
@@ -47,9 +49,6 @@ public enum QuantizationPipeline {
         baseOptions.alternatives = CompressionSearch.alternatives
         let base = try Quantizer.quantizeDetailed(graph, statistics: stats, calibration: samples, options: baseOptions)
         let baseScore = try score.score(base.model)
-        if let budget = accuracyBudget, baseScore.top1Agreement < 1 - budget / 100 {
-            throw Diagnostic("the accuracy budget of \(budget) points cannot be met: with every layer at int8 the model already agrees \(percent(baseScore.top1Agreement)) with the float model on \(scored.count) calibration samples")
-        }
         let fixed = Set(options.layerWeightBits.keys).union(options.layerPruneRatio.keys)
         var sensitivity = try CompressionSearch.sensitivity(base: base.model, baseScore: baseScore,
                                                             alternatives: base.alternatives.filter { !fixed.contains(base.model.layers[$0.layer].name) },
@@ -57,7 +56,7 @@ public enum QuantizationPipeline {
         var result = base
         var finalScore = baseScore
         if let budget = accuracyBudget {
-            let floor = 1 - budget / 100
+            let floor = baseScore.top1Agreement - budget / 100
             var plan = CompressionSearch.plan(sensitivity, baseAgreement: baseScore.top1Agreement, floor: floor)
             // The plan assumes costs add up; check the assembled model (cheap: the alternatives swapped in), then
             // the model quantized for real with those choices (GPTQ then sees the compressed upstream layers),

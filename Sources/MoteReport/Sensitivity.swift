@@ -25,7 +25,7 @@ public struct Sensitivity: Sendable, Equatable, Codable {
         md += "Each conv/dense layer alone under each choice, every other layer at int8: top-1 agreement with the float "
         md += "model on \(samples) calibration samples / SQNR of the output in dB, and the layer's weight bytes. "
         md += "All int8: \(Format.percentage(baselineAgreement)); compiled model: \(Format.percentage(finalAgreement))"
-        if let budgetPoints { md += " (budget: at most \(budgetPoints) points below 100%)" }
+        if let budgetPoints { md += " (budget: at most \(budgetPoints) points below all int8)" }
         md += ". **Bold**: the choice the compiled model uses.\n\n"
         let choices = layers.first?.costs.map(\.choice) ?? []
         md += "| layer | weights | " + choices.map { "\($0)" }.joined(separator: " | ") + " |\n"

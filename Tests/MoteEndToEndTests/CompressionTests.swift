@@ -71,8 +71,8 @@ extension CompileVerifyTests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad").path))
     }
 
-    /// The accuracy budget compresses within its promise on the calibration set (the report's figures), stays
-    /// bit-exact, and a budget the model cannot meet is an error that writes nothing.
+    /// The accuracy budget compresses within its promise on the calibration set (the report's figures) and
+    /// stays bit-exact.
     func testAccuracyBudget() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -80,7 +80,8 @@ extension CompileVerifyTests {
         let budget = try compileAndVerify("digits", ["--accuracy-budget", "1"], in: dir)
         XCTAssertLessThan(Double(budget.weights), 0.7 * Double(int8.weights))
         let sensitivity = try XCTUnwrap(budget.report["sensitivity"] as? [String: Any])
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(sensitivity["final_agreement"] as? Double), 0.99)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(sensitivity["final_agreement"] as? Double),
+                                    try XCTUnwrap(sensitivity["baseline_agreement"] as? Double) - 0.01)
         XCTAssertEqual((sensitivity["layers"] as? [Any])?.count, 6)
         XCTAssertGreaterThanOrEqual(budget.accuracy, 0.984 - 0.02)
         // `mote report` reads the saved report back, sensitivity included (shares and dB are not byte counts).
@@ -90,15 +91,13 @@ extension CompileVerifyTests {
         XCTAssertEqual((reread["sensitivity"] as? [String: Any])?["final_agreement"] as? Double,
                        sensitivity["final_agreement"] as? Double)
 
-        // After structured pruning at 50% mnist1d's int8 model disagrees with the float model on calibration
-        // samples (89.5% agreement), so a budget of 0 points cannot be met.
-        let data = TestPaths.examples.appendingPathComponent("mnist1d")
-        let r = mote(["compile", data.appendingPathComponent("model.onnx").path, "--calibration",
-                      data.appendingPathComponent("calibration.npy").path, "-o", dir.appendingPathComponent("impossible").path,
-                      "--prune-structured", "0.5", "--accuracy-budget", "0"])
-        XCTAssertEqual(r.code.rawValue, 1, r.err)
-        XCTAssertTrue(r.err.contains("cannot be met"), r.err)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("impossible").path))
+        // A budget of 0 points: the choices may not lose a calibration sample against the all-int8 model.
+        let strict = try compileAndVerify("mnist1d", ["--accuracy-budget", "0"], in: dir)
+        let strictSensitivity = try XCTUnwrap(strict.report["sensitivity"] as? [String: Any])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(strictSensitivity["final_agreement"] as? Double),
+                                    try XCTUnwrap(strictSensitivity["baseline_agreement"] as? Double))
+        let mnistInt8 = try compileAndVerify("mnist1d", [], in: dir)
+        XCTAssertLessThan(strict.weights, mnistInt8.weights)
     }
 
     /// mnist1d is the example where rounding weights to nearest at 4 bits hurts: error-compensating rounding
