@@ -44,6 +44,12 @@ extension CompileVerifyTests {
             XCTAssertLessThanOrEqual(Double(int4.weights), 0.65 * Double(int8.weights), example)
 
             let pruned = try compileAndVerify(example, ["--prune", "0.5"], in: dir)
+            // Only pruned layers are stored sparse; the int8 model stays dense whatever zeros rounding makes.
+            func storages(_ o: Outcome) -> [String] {
+                (o.report["layers"] as? [[String: Any]] ?? []).compactMap { $0["weight_storage"] as? String }
+            }
+            XCTAssertFalse(storages(int8).contains("sparse"), example)
+            XCTAssertEqual(storages(pruned).last, "sparse", example)
             XCTAssertGreaterThanOrEqual(pruned.accuracy, float - 0.01, example)
             XCTAssertLessThanOrEqual(Double(pruned.weights), 0.8 * Double(int8.weights), example)
 

@@ -84,6 +84,19 @@ final class WeightStorageTests: XCTestCase {
         XCTAssertNil(QOp.reshape(input: 0, output: 1).weightStorage)
     }
 
+    /// A layer not marked for sparse storage (an unpruned one) stays dense however many zeros it holds.
+    func testUnprunedLayerStaysDense() {
+        // 4 rows of 16, 12 zeros per row: sparse would be 4·2 mask + 16 values + 4·2 starts = 32 B < 64 B dense.
+        let w = weights(rows: 4, rowLength: 16, zerosPerRow: 12)
+        var dense = QDense(input: 0, output: 1, rows: 1, inFeatures: 16, outFeatures: 4, weights: w, bias: [0, 0, 0, 0],
+                           requant: [], inputOffset: 0, outputZeroPoint: 0, clampMin: -128, clampMax: 127)
+        XCTAssertEqual(dense.weightStorage.encoding, .sparse)
+        XCTAssertEqual(dense.weightStorage.bytes, 32)
+        dense.sparseStorage = false
+        XCTAssertEqual(dense.weightStorage.encoding, .dense)
+        XCTAssertEqual(dense.weightStorage.bytes, 64)
+    }
+
     /// A malformed layer (counts that disagree, zero groups) gives some storage instead of trapping.
     func testMalformedLayerDoesNotTrap() {
         let s = QWeightStorage(weights: [1, 0, 2], rows: 5, rowLength: 7, bits: .int8)

@@ -91,16 +91,18 @@ extension QConv {
         return o1 || o2 ? 0 : b
     }
 
-    /// How the emitted C stores these weights (the smaller of dense and sparse).
+    /// How the emitted C stores these weights: the smaller of dense and sparse, or dense unless `sparseStorage`.
     public var weightStorage: QWeightStorage {
-        QWeightStorage(weights: weights, rows: outChannels, rowLength: weightRowLength, bits: weightBits)
+        QWeightStorage(weights: weights, rows: outChannels, rowLength: weightRowLength, bits: weightBits,
+                       encoding: sparseStorage ? nil : .dense)
     }
 }
 
 extension QDense {
-    /// How the emitted C stores these weights (the smaller of dense and sparse).
+    /// How the emitted C stores these weights: the smaller of dense and sparse, or dense unless `sparseStorage`.
     public var weightStorage: QWeightStorage {
-        QWeightStorage(weights: weights, rows: outFeatures, rowLength: inFeatures, bits: weightBits)
+        QWeightStorage(weights: weights, rows: outFeatures, rowLength: inFeatures, bits: weightBits,
+                       encoding: sparseStorage ? nil : .dense)
     }
 }
 

@@ -59,6 +59,7 @@ extension Quantizer {
             var c = unquantized
             c.weights = q.values
             c.weightBits = q.bits
+            c.sparseStorage = q.pruned
             c.bias = q.bias(bias, inputScale: inQuant.scale)
             c.requant = try q.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node)
             return c
@@ -171,6 +172,7 @@ extension Quantizer {
             var d = unquantized
             d.weights = q.values
             d.weightBits = q.bits
+            d.sparseStorage = q.pruned
             d.bias = q.bias(bias, inputScale: inQuant.scale)
             d.requant = try q.requant(inputScale: inQuant.scale, outputScale: out.quant.scale, node: node)
             return d

@@ -135,7 +135,7 @@ extension Quantizer {
             }
             if result == nil { used = .nearest }
         }
-        let q: QuantizedWeights
+        var q: QuantizedWeights
         if let result {
             q = result
         } else {
@@ -146,6 +146,7 @@ extension Quantizer {
             }
             q = nearest
         }
+        q.pruned = target > 0
         return (q, WeightLayerRecord(name: node.name, bits: bits, pruneRatio: ratio, weights: q.values.count, zeros: q.zeros,
                                      rounding: used, fallback: fallback))
     }

@@ -7,6 +7,8 @@ struct QuantizedWeights {
     var values: [Int8]
     var scales: [Double]
     var bits: QWeightBits
+    /// Zeros were asked for (pruning), so the layer may be stored sparse.
+    var pruned = false
 
     init(values: [Int8], scales: [Double], bits: QWeightBits) {
         self.values = values
