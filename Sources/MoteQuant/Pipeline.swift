@@ -52,7 +52,7 @@ public enum QuantizationPipeline {
         let fixed = Set(options.layerWeightBits.keys).union(options.layerPruneRatio.keys)
         var sensitivity = try CompressionSearch.sensitivity(base: base.model, baseScore: baseScore,
                                                             alternatives: base.alternatives.filter { !fixed.contains(base.model.layers[$0.layer].name) },
-                                                            score: score, weightBytes: { $0.op.weightStorage?.bytes ?? 0 })
+                                                            score: score)
         var result = base
         var finalScore = baseScore
         if let budget = accuracyBudget {
@@ -81,7 +81,8 @@ public enum QuantizationPipeline {
                 if finalScore.top1Agreement >= floor || plan.isEmpty { break }
                 plan[order.removeFirst()] = nil
             }
-        } else {
+        } else if options.weightBits != .int8 || options.pruneRatio > 0 {
+            // Otherwise the base model already is the one asked for (the alternatives leave its layers alone).
             result = try Quantizer.quantizeDetailed(graph, statistics: stats, calibration: samples, options: options)
             finalScore = try score.score(result.model)
         }
@@ -110,6 +111,4 @@ public enum QuantizationPipeline {
         guard count < samples.count, count > 0 else { return samples }
         return (0..<count).map { samples[$0 * samples.count / count] }
     }
-
-    static func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10)%" }
 }

@@ -31,8 +31,9 @@ public enum CompressionSearch {
 
     /// The cost of every alternative of every layer, swapped into `base` one at a time.
     public static func sensitivity(base: QModel, baseScore: Agreement, alternatives: [Alternatives],
-                                   score: CalibrationScore, weightBytes: (QLayer) -> Int) throws -> [LayerSensitivity] {
-        try alternatives.map { alt in
+                                   score: CalibrationScore) throws -> [LayerSensitivity] {
+        func weightBytes(_ layer: QLayer) -> Int { layer.op.weightStorage?.bytes ?? 0 }
+        return try alternatives.map { alt in
             let layer = base.layers[alt.layer]
             var costs = [ChoiceCost(choice: .int8, weightBytes: weightBytes(layer), agreement: baseScore.top1Agreement,
                                     sqnrDb: baseScore.sqnrDb)]
@@ -43,7 +44,7 @@ public enum CompressionSearch {
                 let s = try score.score(model)
                 costs.append(ChoiceCost(choice: choice, weightBytes: weightBytes(variant), agreement: s.top1Agreement, sqnrDb: s.sqnrDb))
             }
-            return LayerSensitivity(layer: layer.name, weightCount: weightCount(layer), costs: costs, chosen: .int8)
+            return LayerSensitivity(layer: layer.name, weightCount: layer.op.weightStorage?.count ?? 0, costs: costs, chosen: .int8)
         }
     }
 
@@ -99,13 +100,5 @@ public enum CompressionSearch {
             return Double(base.weightBytes - c.weightBytes) / orderingCost(c, base)
         }
         return plan.keys.sorted { (efficiency($0), $0) < (efficiency($1), $1) }
-    }
-
-    static func weightCount(_ layer: QLayer) -> Int {
-        switch layer.op {
-        case .conv(let p): return p.weights.count
-        case .dense(let p): return p.weights.count
-        default: return 0
-        }
     }
 }
