@@ -109,6 +109,8 @@ struct LayerEmitter {
 
         case .add(let p):
             kernel = "mote_add.c"
+            let scratch = scratchPointer()
+            if let note = scratch.note { details.append(note) }
             body += params("mote_add_params", [
                 ("broadcast", try broadcast(p.broadcast)),
                 ("subtract", p.subtract ? "1" : "0"),
@@ -120,6 +122,7 @@ struct LayerEmitter {
                 ("output_multiplier", CText.int32(p.outputMultiplier.multiplier)), ("output_shift", CText.int32(p.outputMultiplier.shift)),
                 ("output_zero_point", CText.int32(p.outputZeroPoint)),
                 ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
+                ("scratch", scratch.pointer),
             ])
             line("mote_add(&\(symbol("params")), \(at(p.input1)), \(at(p.input2)), \(at(p.output)));")
 

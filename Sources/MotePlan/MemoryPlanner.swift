@@ -17,8 +17,37 @@ public enum MemoryPlanner {
     /// `mote_conv_sparse` the row's non-zeros as int32 input offsets and int8 values plus the whole row
     /// (5 · maxRowNonZeros + rowLength bytes). int8 dense conv and every dense layer read their weights in place.
     public static func kernelScratchBytes(_ layer: QLayer) -> Int {
+        if case .add(let p) = layer.op {
+            return p.broadcast.shape.reduce(1, *) >= addTableMinElements ? addTableBytes : 0
+        }
         guard case .conv(let p) = layer.op else { return 0 }
+        if p.weightStorage.bits == .int8, p.weightStorage.encoding == .dense {
+            if p.groups == 1 {
+                return im2colScratchBytes(outChannels: p.weightStorage.rows, taps: p.weightStorage.rowLength)
+            }
+            if p.groups == p.inChannels, p.groups == p.outChannels, p.kernelHeight == 3, p.kernelWidth == 3,
+               p.dilationHeight == 1, p.dilationWidth == 1 {
+                return depthwiseScratchBytes(p)
+            }
+        }
         return convScratchBytes(p.weightStorage)
+    }
+
+    /// `mote_add`'s two 256-entry int32 tables of each input's scaled value (computed once per call, 512
+    /// requantizations): they pay for themselves from about a thousand elements; smaller adds go without.
+    public static let addTableBytes = 2 * 256 * 4
+    public static let addTableMinElements = 1024
+
+    /// `mote_conv`'s padded depthwise 3×3 path: one channel's plane with its padding, as the outputs read it, and
+    /// 4 spare bytes (the DSP path reads a word at the last output).
+    public static func depthwiseScratchBytes(_ p: QConv) -> Int {
+        ((p.outHeight - 1) * p.strideHeight + 3) * ((p.outWidth - 1) * p.strideWidth + 3) + 4
+    }
+
+    /// `mote_conv`'s im2col path (int8, groups 1): per output channel a `mote_scale` (5 words) and a uint32
+    /// base, two int16 columns of the taps in whole groups of four, and one int8 column with 4 spare bytes.
+    public static func im2colScratchBytes(outChannels: Int, taps: Int) -> Int {
+        24 * outChannels + 2 * 2 * (taps & ~3) + taps + 4
     }
 
     /// The scratch of the conv kernel for weights stored as `storage` (`mote_conv`, `mote_conv_int4`, `mote_conv_sparse`).

@@ -29,42 +29,81 @@ static int32_t mote_add_wrap_sub(int32_t a, int32_t b)
     return mote_i32_from_bits((uint32_t)a - (uint32_t)b);
 }
 
-/* One element pair, TFLite's AddFunc (or its Sub twin): both inputs offset and shifted left by left_shift,
- * scaled to a common scale, summed (or subtracted), requantized to the output. With Mote's parameters no
- * step overflows; for any others the int32 steps wrap, as TFLite's do on real targets. */
-static int8_t mote_add_element(const mote_add_params *p, int8_t x1, int8_t x2)
+/* Per-layer constants of TFLite's AddFunc, computed once (mote_scale / mote_requant hoist the shifts). */
+typedef struct {
+    uint32_t left_shift;
+    mote_scale scale1, scale2;
+    mote_requant out;
+} mote_add_consts;
+
+/* One input's side of TFLite's AddFunc: offset, shifted left by left_shift, scaled to the common scale. */
+static int32_t mote_add_scaled(int32_t input_offset, const mote_scale *scale, uint32_t left_shift, int8_t x)
 {
-    const uint32_t ls = p->left_shift < 0 ? 0u : (p->left_shift > 31 ? 31u : (uint32_t)p->left_shift);
-    const int32_t shifted1 = mote_wrap_shl(mote_wrap_add(p->input1_offset, x1), ls);
-    const int32_t shifted2 = mote_wrap_shl(mote_wrap_add(p->input2_offset, x2), ls);
-    const int32_t scaled1 = mote_mbqm(shifted1, p->input1_multiplier, p->input1_shift);
-    const int32_t scaled2 = mote_mbqm(shifted2, p->input2_multiplier, p->input2_shift);
-    const int32_t raw = p->subtract ? mote_add_wrap_sub(scaled1, scaled2) : mote_wrap_add(scaled1, scaled2);
-    return mote_requantize(raw, p->output_multiplier, p->output_shift, p->output_zero_point,
-                           (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    return mote_scale_apply(mote_wrap_shl(mote_wrap_add(input_offset, x), left_shift), scale);
 }
 
-/* Walks the output shape in row-major order (an odometer over up to MOTE_MAX_RANK axes), reading each input
- * at its own strides (0 on broadcast axes). */
+/* One element pair from the two scaled values: summed (or subtracted), requantized to the output. With Mote's
+ * parameters no step overflows; for any others the int32 steps wrap, as TFLite's do on real targets. */
+static int8_t mote_add_combine(const mote_add_params *p, const mote_add_consts *k, int32_t scaled1, int32_t scaled2)
+{
+    const int32_t raw = p->subtract ? mote_add_wrap_sub(scaled1, scaled2) : mote_wrap_add(scaled1, scaled2);
+    return mote_requant_apply(raw, &k->out);
+}
+
+/* Walks the output shape in row-major order, reading each input at its own strides (0 on broadcast axes): the
+ * innermost axis as one run, an odometer over the outer axes (up to MOTE_MAX_RANK). */
 void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output)
 {
     const mote_broadcast *b = &p->broadcast;
     int32_t counter[MOTE_MAX_RANK];
-    int32_t total = 1;
+    int32_t runs = 1;
+    int32_t run, step1, step2;
     int32_t offset1 = 0;
     int32_t offset2 = 0;
-    int32_t o, d;
+    int32_t r, i, d;
+    mote_add_consts k;
 
     if (b->rank < 0 || b->rank > MOTE_MAX_RANK) {
         return; /* never emitted by Mote */
     }
-    for (d = 0; d < b->rank; ++d) {
-        total *= b->shape[d];
+    k.left_shift = p->left_shift < 0 ? 0u : (p->left_shift > 31 ? 31u : (uint32_t)p->left_shift);
+    k.scale1 = mote_scale_init(p->input1_multiplier, p->input1_shift);
+    k.scale2 = mote_scale_init(p->input2_multiplier, p->input2_shift);
+    k.out = mote_requant_init(p->output_multiplier, p->output_shift, p->output_zero_point, (int8_t)p->clamp_min,
+                              (int8_t)p->clamp_max);
+    run = b->rank > 0 ? b->shape[b->rank - 1] : 1;
+    step1 = b->rank > 0 ? b->strides1[b->rank - 1] : 0;
+    step2 = b->rank > 0 ? b->strides2[b->rank - 1] : 0;
+    for (d = 0; d + 1 < b->rank; ++d) {
+        runs *= b->shape[d];
         counter[d] = 0;
     }
-    for (o = 0; o < total; ++o) {
-        output[o] = mote_add_element(p, input1[offset1], input2[offset2]);
-        for (d = b->rank - 1; d >= 0; --d) {
+    if (p->scratch != NULL) {
+        /* Each scaled value depends on one int8 only: 2 x 256 of them once, then a lookup per element. */
+        int32_t *const table1 = (int32_t *)p->scratch;
+        int32_t *const table2 = table1 + 256;
+        for (i = 0; i < 256; ++i) {
+            table1[i] = mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, (int8_t)(i - 128));
+            table2[i] = mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, (int8_t)(i - 128));
+        }
+    }
+    for (r = 0; r < runs; ++r) {
+        const int8_t *x1 = input1 + offset1;
+        const int8_t *x2 = input2 + offset2;
+        int8_t *out = output + r * run;
+        if (p->scratch != NULL) {
+            const int32_t *const table1 = (const int32_t *)p->scratch;
+            const int32_t *const table2 = table1 + 256;
+            for (i = 0; i < run; ++i) {
+                out[i] = mote_add_combine(p, &k, table1[x1[i * step1] + 128], table2[x2[i * step2] + 128]);
+            }
+        } else {
+            for (i = 0; i < run; ++i) {
+                out[i] = mote_add_combine(p, &k, mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, x1[i * step1]),
+                                          mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, x2[i * step2]));
+            }
+        }
+        for (d = b->rank - 2; d >= 0; --d) {
             offset1 += b->strides1[d];
             offset2 += b->strides2[d];
             if (++counter[d] < b->shape[d]) {

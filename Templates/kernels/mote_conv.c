@@ -35,9 +35,18 @@
  * for every input, wrapped or not. */
 #define MOTE_U(v) ((uint32_t)(int32_t)(v))
 
+/* GCC inlines every path below into mote_conv (each is called once) and then spills the hot loops' values to the
+ * stack; kept out of line, each loop gets the registers to itself (measured under QEMU, -O2). */
+#if defined(__GNUC__)
+#define MOTE_NOINLINE __attribute__((noinline))
+#else
+#define MOTE_NOINLINE
+#endif
+
+
 /* Pointwise: kernel 1x1, stride 1, no padding, groups 1, output plane = input plane. A matrix product
  * out[m][q] = sum_c w[m][c] * x[c][q] over the flattened plane q, four pixels per weight load. */
-static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, int8_t *output)
+MOTE_NOINLINE static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t channels = p->in_channels;
     const int32_t plane = p->in_height * p->in_width;
@@ -52,8 +61,7 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -72,10 +80,10 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
                     a3 += wv * MOTE_U(xq[3]);
                     i += plane;
                 }
-                out[q] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                out[q + 1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
-                out[q + 2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
-                out[q + 3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                out[q] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                out[q + 1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
+                out[q + 2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
+                out[q + 3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
             }
             for (; q < plane; ++q) {
                 uint32_t a0 = base;
@@ -84,7 +92,7 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
                     a0 += MOTE_U(w[c]) * MOTE_U(x[i]);
                     i += plane;
                 }
-                out[q] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                out[q] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
             }
             out += plane;
         }
@@ -93,7 +101,7 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
 
 /* Strided pointwise: kernel 1x1, no padding, groups 1, every output pixel on an input pixel
  * (out[m][oy][ox] reads x[c][oy * stride_height][ox * stride_width]); four output columns per weight load. */
-static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t *input, int8_t *output)
+MOTE_NOINLINE static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t channels = p->in_channels;
     const int32_t plane = p->in_height * p->in_width;
@@ -109,8 +117,7 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -131,10 +138,10 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
                         a3 += wv * MOTE_U(xq[3 * sw]);
                         i += plane;
                     }
-                    out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                    out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
-                    out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
-                    out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                    out[0] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                    out[1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
+                    out[2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
+                    out[3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
                     out += 4;
                 }
                 for (; ox < p->out_width; ++ox) {
@@ -144,7 +151,7 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
                         a0 += MOTE_U(w[c]) * MOTE_U(x[i]);
                         i += plane;
                     }
-                    *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                    *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                 }
             }
         }
@@ -154,7 +161,7 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
 /* Depthwise 3x3, dilation 1 (groups = in_channels = out_channels, any stride and padding): per channel the
  * nine weights and bias + input_offset * sum(w) are hoisted; an output whose window lies inside the input
  * takes nine unrolled products, a border output the reference sum over its taps inside the input. */
-static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *input, int8_t *output)
+MOTE_NOINLINE static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t in_h = p->in_height;
     const int32_t in_w = p->in_width;
@@ -175,8 +182,7 @@ static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *inpu
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
             const uint32_t bias = (uint32_t)p->bias[m];
             const uint32_t base = bias + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             for (oy = 0; oy < p->out_height; ++oy) {
                 const int32_t iy0 = oy * p->stride_height - p->pad_top;
                 const int rows_inside = iy0 >= 0 && iy0 + 2 < in_h;
@@ -204,7 +210,345 @@ static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *inpu
                             }
                         }
                     }
-                    *out++ = mote_requantize(mote_i32_from_bits(acc), mult, shift, zp, act_min, act_max);
+                    *out++ = mote_requant_apply(mote_i32_from_bits(acc), &rq);
+                }
+            }
+        }
+    }
+}
+
+/* Depthwise 3x3 with a scratch: per channel the plane is copied into the scratch with its padding filled with
+ * the input zero point (-input_offset, so w * (x + input_offset) is zero there), then every output takes nine
+ * unrolled products from base = bias + input_offset * sum(w), with no border cases. Scratch: the padded plane,
+ * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes, and 4 spare bytes
+ * (MemoryPlanner.depthwiseScratchBytes). */
+MOTE_NOINLINE static void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t in_h = p->in_height, in_w = p->in_width;
+    const int32_t plane = in_h * in_w;
+    const int32_t sh = p->stride_height, sw = p->stride_width;
+    const int32_t ph = (p->out_height - 1) * sh + 3;
+    const int32_t pw = (p->out_width - 1) * sw + 3;
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t pad = (int8_t)(-p->input_offset);
+    const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    int8_t *const padded = (int8_t *)p->scratch;
+    int8_t *out = output;
+    int32_t n, m, r, oy, ox;
+
+    for (n = 0; n < p->batch; ++n) {
+        for (m = 0; m < p->out_channels; ++m) {
+            const int8_t *x = input + (n * p->in_channels + m) * plane;
+            const int8_t *w = p->weights + m * 9;
+            const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
+            const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
+            const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
+            const uint32_t base =
+                (uint32_t)p->bias[m] + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
+            const mote_scale scale = mote_scale_init(p->multiplier[m], p->shift[m]);
+#if MOTE_DSP
+            /* Per kernel row: (w0, w2) as an int16 pair, and w1. */
+            int32_t k02[3], k1[3];
+            for (r = 0; r < 3; ++r) {
+                k02[r] = (int32_t)((MOTE_U(w[3 * r]) & 0xFFFFu) | (MOTE_U(w[3 * r + 2]) << 16));
+                k1[r] = w[3 * r + 1];
+            }
+#endif
+            for (r = 0; r < ph; ++r) {
+                /* Padded row r is input row r - pad_top: columns [pad_left, pad_left + in_w) of it hold the
+                 * input row, clipped to the padded width; the rest is padding. */
+                int8_t *dst = padded + r * pw;
+                const int32_t iy = r - p->pad_top;
+                const int32_t first = p->pad_left < 0 ? 0 : (p->pad_left > pw ? pw : p->pad_left);
+                const int32_t src0 = first - p->pad_left; /* input column at padded column `first` */
+                int32_t len = in_w - src0;
+                if (len > pw - first) {
+                    len = pw - first;
+                }
+                if (iy < 0 || iy >= in_h || len <= 0) {
+                    memset(dst, pad, (size_t)pw);
+                    continue;
+                }
+                memset(dst, pad, (size_t)first);
+                memcpy(dst + first, x + iy * in_w + src0, (size_t)len);
+                memset(dst + first + len, pad, (size_t)(pw - first - len));
+            }
+            for (oy = 0; oy < p->out_height; ++oy) {
+                const int8_t *r0 = padded + oy * sh * pw;
+                ox = 0;
+#if MOTE_DSP
+                if (sw == 1) {
+                    /* Two outputs per step: four bytes x0..x3 of a row give (x0, x2) and (x1, x3);
+                     * out0 += w0 x0 + w2 x2 + w1 x1, out1 += w0 x1 + w2 x3 + w1 x2. A lone last output reads
+                     * one byte past its row (at most into the scratch's 4 spare bytes) and stores out0 only. */
+                    for (; ox < p->out_width; ox += 2) {
+                        int32_t a0 = (int32_t)base, a1 = (int32_t)base, xe, xo;
+                        uint32_t v;
+                        memcpy(&v, r0, 4);
+                        xe = (int32_t)mote_sxtb16_even(v);
+                        xo = (int32_t)mote_sxtb16_odd(v);
+                        a0 = __smlabb(k1[0], xo, __smlad(k02[0], xe, a0));
+                        a1 = __smlabt(k1[0], xe, __smlad(k02[0], xo, a1));
+                        memcpy(&v, r0 + pw, 4);
+                        xe = (int32_t)mote_sxtb16_even(v);
+                        xo = (int32_t)mote_sxtb16_odd(v);
+                        a0 = __smlabb(k1[1], xo, __smlad(k02[1], xe, a0));
+                        a1 = __smlabt(k1[1], xe, __smlad(k02[1], xo, a1));
+                        memcpy(&v, r0 + 2 * pw, 4);
+                        xe = (int32_t)mote_sxtb16_even(v);
+                        xo = (int32_t)mote_sxtb16_odd(v);
+                        a0 = __smlabb(k1[2], xo, __smlad(k02[2], xe, a0));
+                        a1 = __smlabt(k1[2], xe, __smlad(k02[2], xo, a1));
+                        *out++ = mote_out_narrow(mote_scale_apply(a0, &scale), &out_clamp);
+                        if (ox + 1 < p->out_width) {
+                            *out++ = mote_out_narrow(mote_scale_apply(a1, &scale), &out_clamp);
+                        }
+                        r0 += 2;
+                    }
+                }
+#endif
+                for (; ox < p->out_width; ++ox) {
+                    const int8_t *r1 = r0 + pw;
+                    const int8_t *r2 = r1 + pw;
+                    const uint32_t acc = base + w0 * MOTE_U(r0[0]) + w1 * MOTE_U(r0[1]) + w2 * MOTE_U(r0[2]) +
+                                         w3 * MOTE_U(r1[0]) + w4 * MOTE_U(r1[1]) + w5 * MOTE_U(r1[2]) +
+                                         w6 * MOTE_U(r2[0]) + w7 * MOTE_U(r2[1]) + w8 * MOTE_U(r2[2]);
+                    *out++ = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(acc), &scale), &out_clamp);
+                    r0 += sw;
+                }
+            }
+        }
+    }
+}
+
+/* ---- im2col + 2x2 matrix product (groups 1, int8 weights, scratch given) ----------------------------------
+ *
+ * Per pair of output pixels, the two input columns (every tap of the window, k = (c * kernel_height + ky) *
+ * kernel_width + kx, the weights' row order) are copied into the scratch as int16, padding taps holding the
+ * input zero point (-input_offset), so that w * (x + input_offset) is zero there. Then
+ * acc = bias[m] + input_offset * sum_k w[m][k] + sum_k w[m][k] * col[k] for every tap, with no border cases;
+ * two output channels times two pixels share each load. Sums are modulo 2^32, so the order is free (see
+ * MOTE_U).
+ *
+ * Column layout ("pair order"): in every full group of four taps k = 4g..4g+3 a column holds the int16 pairs
+ * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]), one 32-bit word each, and the two columns are interleaved group by
+ * group, so one pointer walks both. With __ARM_FEATURE_DSP, SXTB16 of four weight bytes gives (w[4g], w[4g+2])
+ * and, rotated by 8, (w[4g+1], w[4g+3]): each pairs with one word in one SMLAD (two multiply-accumulates). The
+ * portable path reads the same layout one product at a time. A tail of K mod 4 taps is kept apart, in order.
+ * Scratch (MemoryPlanner.im2colScratchBytes): mote_scale[out_channels] (requantization hoisted per channel),
+ * uint32 base[out_channels], 4 words per group of four taps, K + 4 bytes for one int8 column. */
+
+/* The window of output pixel (oy, ox) as int8 in tap order, padding taps = pad. */
+static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_t oy, int32_t ox, int8_t pad,
+                              int8_t *dst)
+{
+    const int32_t kh = p->kernel_height, kw = p->kernel_width;
+    const int32_t dh = p->dilation_height, dw = p->dilation_width;
+    const int32_t in_w = p->in_width;
+    const int32_t plane = p->in_height * in_w;
+    const int32_t iy0 = oy * p->stride_height - p->pad_top;
+    const int32_t ix0 = ox * p->stride_width - p->pad_left;
+    int32_t ky_lo, ky_hi, kx_lo, kx_hi, c, ky, kx;
+    mote_tap_range(iy0, dh, kh, p->in_height, &ky_lo, &ky_hi);
+    mote_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
+    if (ky_lo == 0 && ky_hi == kh && kx_lo == 0 && kx_hi == kw) {
+        const int8_t *src_c = x + iy0 * in_w + ix0;
+        const int32_t row_step = dh * in_w;
+        if (dw == 1 && kw <= 4 && ix0 + 4 <= in_w) {
+            /* A row of up to four taps as one 4-byte copy (a fourth byte exists in the input row): the extra
+             * bytes land where the next row's taps go, or in the spare bytes after the column. */
+            for (c = 0; c < p->in_channels; ++c) {
+                const int8_t *src = src_c;
+                for (ky = 0; ky < kh; ++ky) {
+                    memcpy(dst, src, 4);
+                    dst += kw;
+                    src += row_step;
+                }
+                src_c += plane;
+            }
+            return;
+        }
+        for (c = 0; c < p->in_channels; ++c) {
+            const int8_t *src = src_c;
+            for (ky = 0; ky < kh; ++ky) {
+                for (kx = 0; kx < kw; ++kx) {
+                    *dst++ = src[kx * dw];
+                }
+                src += row_step;
+            }
+            src_c += plane;
+        }
+        return;
+    }
+    /* Border pixel: indices, not pointers (the window's origin may lie outside the input). */
+    for (c = 0; c < p->in_channels; ++c) {
+        for (ky = 0; ky < kh; ++ky) {
+            const int row_inside = ky >= ky_lo && ky < ky_hi;
+            const int32_t row = c * plane + (iy0 + ky * dh) * in_w + ix0;
+            for (kx = 0; kx < kw; ++kx) {
+                *dst++ = row_inside && kx >= kx_lo && kx < kx_hi ? x[row + kx * dw] : pad;
+            }
+        }
+    }
+}
+
+
+/* int8 taps -> column `which` (0 or 1) of the interleaved pair-order buffer: per group of four taps the words
+ * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]) of column 0, then the same two of column 1; the tail (taps mod 4)
+ * goes to tail[which][0..2] in order. */
+static void mote_im2col_widen(const int8_t *src, uint32_t *words, int16_t tail[2][4], int32_t which, int32_t taps)
+{
+    uint32_t *dst = words + 2 * which;
+    int32_t k = 0;
+    for (; k + 4 <= taps; k += 4) {
+        uint32_t v;
+        memcpy(&v, src + k, 4);
+#if MOTE_DSP
+        dst[0] = mote_sxtb16_even(v);
+        dst[1] = mote_sxtb16_odd(v);
+#else
+        dst[0] = (MOTE_U(src[k]) & 0xFFFFu) | (MOTE_U(src[k + 2]) << 16);
+        dst[1] = (MOTE_U(src[k + 1]) & 0xFFFFu) | (MOTE_U(src[k + 3]) << 16);
+        (void)v;
+#endif
+        dst += 4;
+    }
+    for (; k < taps; ++k) {
+        tail[which][k & 3] = src[k];
+    }
+}
+
+/* The int16 in the low (half 0) or high (half 1) half of a column word. */
+static inline uint32_t mote_half(uint32_t word, int half)
+{
+    const uint32_t h = half ? word >> 16 : word & 0xFFFFu;
+    return h >= 0x8000u ? h - 0x10000u : h; /* sign-extended, as uint32_t bits */
+}
+
+/* acc[0..3] += (row a . column 0, row a . column 1, row b . column 0, row b . column 1) over `groups` groups of
+ * four taps (pair-order columns, interleaved). */
+MOTE_NOINLINE static void mote_dot2x2(const int8_t *wa, const int8_t *wb, const uint32_t *c, int32_t groups, uint32_t acc[4])
+{
+    uint32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    const uint32_t *const end = c + 4 * groups;
+    while (c != end) {
+        uint32_t va, vb;
+        memcpy(&va, wa, 4);
+        memcpy(&vb, wb, 4);
+        wa += 4;
+        wb += 4;
+        {
+#if MOTE_DSP
+            const int32_t ae = (int32_t)mote_sxtb16_even(va), ao = (int32_t)mote_sxtb16_odd(va);
+            const int32_t be = (int32_t)mote_sxtb16_even(vb), bo = (int32_t)mote_sxtb16_odd(vb);
+            a00 = (uint32_t)__smlad(ae, (int32_t)c[0], (int32_t)a00);
+            a10 = (uint32_t)__smlad(be, (int32_t)c[0], (int32_t)a10);
+            a00 = (uint32_t)__smlad(ao, (int32_t)c[1], (int32_t)a00);
+            a10 = (uint32_t)__smlad(bo, (int32_t)c[1], (int32_t)a10);
+            a01 = (uint32_t)__smlad(ae, (int32_t)c[2], (int32_t)a01);
+            a11 = (uint32_t)__smlad(be, (int32_t)c[2], (int32_t)a11);
+            a01 = (uint32_t)__smlad(ao, (int32_t)c[3], (int32_t)a01);
+            a11 = (uint32_t)__smlad(bo, (int32_t)c[3], (int32_t)a11);
+#else
+            const uint32_t a0 = MOTE_U(wa[-4]), a1 = MOTE_U(wa[-3]), a2 = MOTE_U(wa[-2]), a3 = MOTE_U(wa[-1]);
+            const uint32_t b0 = MOTE_U(wb[-4]), b1 = MOTE_U(wb[-3]), b2 = MOTE_U(wb[-2]), b3 = MOTE_U(wb[-1]);
+            const uint32_t x0 = mote_half(c[0], 0), x2 = mote_half(c[0], 1);
+            const uint32_t x1 = mote_half(c[1], 0), x3 = mote_half(c[1], 1);
+            const uint32_t y0 = mote_half(c[2], 0), y2 = mote_half(c[2], 1);
+            const uint32_t y1 = mote_half(c[3], 0), y3 = mote_half(c[3], 1);
+            a00 += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+            a01 += a0 * y0 + a1 * y1 + a2 * y2 + a3 * y3;
+            a10 += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+            a11 += b0 * y0 + b1 * y1 + b2 * y2 + b3 * y3;
+            (void)va;
+            (void)vb;
+#endif
+        }
+        c += 4;
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t taps = p->in_channels * p->kernel_height * p->kernel_width;
+    const int32_t groups4 = taps >> 2;
+    const int32_t channels = p->out_channels;
+    const int32_t pixels = p->out_height * p->out_width;
+    const int32_t ow = p->out_width;
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t pad = (int8_t)(-p->input_offset);
+    const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    mote_scale *const scales = (mote_scale *)p->scratch;
+    uint32_t *const base = (uint32_t *)(scales + channels);
+    uint32_t *const cols = base + channels;
+    int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
+    int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    int32_t n, m, q, k;
+
+    for (m = 0; m < channels; ++m) {
+        const int8_t *w = p->weights + m * taps;
+        uint32_t wsum = 0;
+        for (k = 0; k < taps; ++k) {
+            wsum += MOTE_U(w[k]);
+        }
+        base[m] = (uint32_t)p->bias[m] + wsum * offset;
+        scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
+    }
+    for (n = 0; n < p->batch; ++n) {
+        const int8_t *x = input + n * p->in_channels * p->in_height * p->in_width;
+        int8_t *out = output + n * channels * pixels;
+        for (q = 0; q < pixels; q += 2) {
+            /* A lone last pixel fills both columns and is stored once. */
+            const int two = q + 1 < pixels;
+            mote_im2col_bytes(p, x, q / ow, q % ow, pad, bytes);
+            mote_im2col_widen(bytes, cols, tail, 0, taps);
+            if (two) {
+                mote_im2col_bytes(p, x, (q + 1) / ow, (q + 1) % ow, pad, bytes);
+            }
+            mote_im2col_widen(bytes, cols, tail, 1, taps);
+            for (m = 0; m < channels; m += 2) {
+                /* A lone last channel is computed twice and stored once. */
+                const int32_t m1 = m + 1 < channels ? m + 1 : m;
+                const int8_t *wa = p->weights + m * taps;
+                const int8_t *wb = p->weights + m1 * taps;
+                uint32_t acc[4];
+                uint32_t a00, a01, a10, a11;
+                acc[0] = base[m];
+                acc[1] = base[m];
+                acc[2] = base[m1];
+                acc[3] = base[m1];
+                mote_dot2x2(wa, wb, cols, groups4, acc);
+                wa += 4 * groups4;
+                wb += 4 * groups4;
+                a00 = acc[0];
+                a01 = acc[1];
+                a10 = acc[2];
+                a11 = acc[3];
+                for (k = 0; k < (taps & 3); ++k) {
+                    a00 += MOTE_U(wa[k]) * MOTE_U(tail[0][k]);
+                    a01 += MOTE_U(wa[k]) * MOTE_U(tail[1][k]);
+                    a10 += MOTE_U(wb[k]) * MOTE_U(tail[0][k]);
+                    a11 += MOTE_U(wb[k]) * MOTE_U(tail[1][k]);
+                }
+                {
+                    /* All four results before any store: an int8_t store may alias the scales. */
+                    const mote_scale s0 = scales[m], s1 = scales[m1];
+                    const int8_t r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), &s0), &out_clamp);
+                    const int8_t r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), &s0), &out_clamp);
+                    const int8_t r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), &s1), &out_clamp);
+                    const int8_t r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), &s1), &out_clamp);
+                    int8_t *o0 = out + m * pixels + q;
+                    int8_t *o1 = out + m1 * pixels + q;
+                    o0[0] = r00;
+                    o1[0] = r10;
+                    if (two) {
+                        o0[1] = r01;
+                        o1[1] = r11;
+                    }
                 }
             }
         }
@@ -242,6 +586,11 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     int8_t *out = output;
     int32_t n, m, oy, ox, c, ky, kx;
 
+    if (p->scratch != NULL && p->groups == 1 && p->input_offset >= -127 && p->input_offset <= 128 &&
+        p->output_zero_point >= -128 && p->output_zero_point <= 127) {
+        mote_conv_im2col(p, input, output);
+        return;
+    }
     if (p->kernel_height == 1 && kw == 1 && p->stride_height == 1 && sw == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->groups == 1 && p->out_height == p->in_height && p->out_width == p->in_width) {
         mote_conv_pointwise(p, input, output);
@@ -255,6 +604,11 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     }
     if (p->groups == p->in_channels && p->groups == p->out_channels && p->kernel_height == 3 && kw == 3 &&
         p->dilation_height == 1 && dw == 1) {
+        if (p->scratch != NULL && p->input_offset >= -127 && p->input_offset <= 128 && p->output_zero_point >= -128 &&
+            p->output_zero_point <= 127 && p->out_height >= 1 && p->out_width >= 1) {
+            mote_conv_depthwise3x3_padded(p, input, output);
+            return;
+        }
         mote_conv_depthwise3x3(p, input, output);
         return;
     }
@@ -264,8 +618,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
             const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
             const int8_t *w_m = p->weights + m * in_per_group * kk;
             const uint32_t bias = (uint32_t)p->bias[m];
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             for (oy = 0; oy < p->out_height; ++oy) {
                 const int32_t iy0 = oy * p->stride_height - p->pad_top;
                 int32_t ky_lo, ky_hi, rows;
@@ -308,10 +661,10 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 xi += row_step;
                             }
                         }
-                        out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                        out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
-                        out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
-                        out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                        out[0] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                        out[1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
+                        out[2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
+                        out[3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
                         out += 4;
                         ox += 4;
                     } else if (ix0 >= 0 && ix0 + span < p->in_width) {
@@ -330,7 +683,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 xi += row_step;
                             }
                         }
-                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                        *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                         ++ox;
                     } else {
                         /* Border column: the reference loop over the taps inside the input. Indices, not
@@ -351,7 +704,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 }
                             }
                         }
-                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                        *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                         ++ox;
                     }
                 }
@@ -361,6 +714,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 }
 
 #undef MOTE_U
+#undef MOTE_NOINLINE
 
 #if defined(__clang__)
 #pragma clang diagnostic pop

@@ -68,8 +68,7 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
             const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
             const uint8_t *mask = p->weight_mask + m * mask_bytes;
             const uint32_t bias = (uint32_t)p->bias[m];
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
             uint32_t wsum = 0;
             uint32_t base;
@@ -111,10 +110,10 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
                                 a2 += wv * MOTE_U(xr[sw2]);
                                 a3 += wv * MOTE_U(xr[sw3]);
                             }
-                            out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                            out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
-                            out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
-                            out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                            out[0] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                            out[1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
+                            out[2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
+                            out[3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
                             out += 4;
                             ox += 4;
                         } else {
@@ -122,7 +121,7 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
                             for (k = 0; k < nz; ++k) {
                                 a0 += MOTE_U(values[k]) * MOTE_U(x0[offsets[k]]);
                             }
-                            *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                            *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                             ++ox;
                         }
                     } else {
@@ -143,7 +142,7 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
                                 }
                             }
                         }
-                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                        *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                         ++ox;
                     }
                 }

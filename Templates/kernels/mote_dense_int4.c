@@ -31,9 +31,6 @@
 void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output)
 {
     const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
     const int32_t features = p->in_features;
     int32_t r, m, k;
 
@@ -58,7 +55,7 @@ void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *ou
             if (k < features) {
                 acc += MOTE_U(mote_i4_value(*b)) * (MOTE_U(x[k]) + offset);
             }
-            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+            out[m] = mote_dense_requantize(p, m, acc);
         }
     }
 }

@@ -32,9 +32,6 @@
 void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output)
 {
     const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
     const int32_t features = p->in_features;
     const int32_t mask_bytes = (features + 7) / 8;
     const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
@@ -60,7 +57,7 @@ void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *
                     ++k;
                 }
             }
-            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+            out[m] = mote_dense_requantize(p, m, acc);
         }
     }
 }

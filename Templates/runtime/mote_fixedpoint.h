@@ -123,6 +123,116 @@ static inline int8_t mote_requantize(int32_t acc, int32_t multiplier, int32_t sh
     return mote_clamp_i8(v, act_min, act_max);
 }
 
+/* ---- hoisted scaling, for the kernels' inner loops ------------------------------------------------------- */
+
+/* mote_mbqm(x, multiplier, shift) with the per-channel work (clamping the shift, masks) done once by
+ * mote_scale_init. mote_scale_apply equals mote_mbqm for every x, multiplier and shift; the tests run both on
+ * the same cases. */
+typedef struct {
+    int32_t multiplier;
+    uint32_t left;  /* max(shift, 0), shift clamped to -31..30 as in mote_mbqm */
+    uint32_t right; /* max(-shift, 0) */
+    uint32_t mask;  /* 2^right - 1 */
+    uint32_t half;  /* mask >> 1 */
+} mote_scale;
+
+static inline mote_scale mote_scale_init(int32_t multiplier, int32_t shift)
+{
+    mote_scale s;
+    int32_t c = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
+    s.multiplier = multiplier;
+    s.left = c > 0 ? (uint32_t)c : 0u;
+    s.right = c > 0 ? 0u : (uint32_t)(-c);
+    s.mask = s.right == 0u ? 0u : (0xFFFFFFFFu >> (32u - s.right));
+    s.half = s.mask >> 1;
+    return s;
+}
+
+/* SRDHM is floor((a*b + 2^30) / 2^31) for both signs: gemmlowp's nudge 1 - 2^30 with truncation toward zero
+ * equals it for a*b < 0. The quotient's int32 bits are bits 31..62 of the 64-bit sum, taken with unsigned
+ * shifts (defined for every value). Only INT32_MIN * INT32_MIN does not fit; it saturates as in mote_srdhm.
+ * RDBPOT: floor(x / 2^right) by an unsigned shift of x or of ~x, plus one when the remainder exceeds half
+ * (half + 1 for negative x: ties away from zero), as in mote_rdbpot. */
+static inline int32_t mote_scale_apply(int32_t x, const mote_scale *s)
+{
+    const int32_t a = mote_wrap_shl(x, s->left);
+    uint32_t high, sign, q;
+    if (a == INT32_MIN && s->multiplier == INT32_MIN) {
+        high = 0x7FFFFFFFu;
+    } else {
+        const int64_t ab = (int64_t)a * (int64_t)s->multiplier;
+        high = (uint32_t)(((uint64_t)ab + 0x40000000u) >> 31);
+    }
+    sign = 0u - (high >> 31); /* all ones when negative */
+    q = ((high ^ sign) >> s->right) ^ sign;
+    q += (high & s->mask) > s->half - sign ? 1u : 0u;
+    return mote_i32_from_bits(q);
+}
+
+/* The output half of mote_requantize, for a value already scaled by mote_scale_apply: + zero point, clamp to
+ * [act_min, act_max]. The per-layer work is done once by mote_out_init: the bounds are moved to before the
+ * zero point is added (clamp(v + zp, lo, hi) = clamp(v, lo - zp, hi - zp) + zp, in the same order, so lo > hi
+ * still yields hi). That needs lo - zp not to overflow; any other zero point (never emitted by Mote) is added
+ * in 64 bits as in mote_requantize. */
+typedef struct {
+    int32_t zero_point;
+    int32_t lo, hi;     /* act_min - zero_point, act_max - zero_point */
+    int32_t act_min, act_max;
+    int32_t wide;       /* |zero_point| too large for lo/hi: add in 64 bits */
+} mote_out;
+
+static inline mote_out mote_out_init(int32_t output_zero_point, int8_t act_min, int8_t act_max)
+{
+    mote_out o;
+    o.zero_point = output_zero_point;
+    o.act_min = act_min;
+    o.act_max = act_max;
+    o.wide = output_zero_point < -65536 || output_zero_point > 65536;
+    o.lo = o.wide ? 0 : act_min - output_zero_point;
+    o.hi = o.wide ? 0 : act_max - output_zero_point;
+    return o;
+}
+
+/* mote_out_apply for a zero point in -65536..65536 (o->wide = 0), as the kernels check once per layer. */
+static inline int8_t mote_out_narrow(int32_t v, const mote_out *o)
+{
+    if (v < o->lo) {
+        v = o->lo;
+    }
+    if (v > o->hi) {
+        v = o->hi;
+    }
+    return (int8_t)(v + o->zero_point);
+}
+
+static inline int8_t mote_out_apply(int32_t v, const mote_out *o)
+{
+    if (o->wide) {
+        return mote_clamp_i8((int64_t)v + o->zero_point, o->act_min, o->act_max);
+    }
+    return mote_out_narrow(v, o);
+}
+
+/* mote_requantize(acc, multiplier, shift, zp, act_min, act_max) with all per-channel work hoisted. */
+typedef struct {
+    mote_scale scale;
+    mote_out out;
+} mote_requant;
+
+static inline mote_requant mote_requant_init(int32_t multiplier, int32_t shift, int32_t output_zero_point,
+                                             int8_t act_min, int8_t act_max)
+{
+    mote_requant r;
+    r.scale = mote_scale_init(multiplier, shift);
+    r.out = mote_out_init(output_zero_point, act_min, act_max);
+    return r;
+}
+
+static inline int8_t mote_requant_apply(int32_t acc, const mote_requant *r)
+{
+    return mote_out_apply(mote_scale_apply(acc, &r->scale), &r->out);
+}
+
 /* Saturating int32 -> int8 (TFLite: static_cast<int8_t>(std::min(std::max(x, -128), 127))). */
 static inline int8_t mote_sat_i8(int32_t x)
 {

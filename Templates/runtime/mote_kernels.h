@@ -14,6 +14,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mote_fixedpoint.h"
+
+/* Two multiply-accumulates per instruction where the core has the DSP extension (Cortex-M4/M7/M33...): the
+ * kernels' MOTE_DSP paths use the ACLE intrinsics, and give the same bits as their portable twins. */
+#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
+#include <arm_acle.h>
+#define MOTE_DSP 1
+#else
+#define MOTE_DSP 0
+#endif
+
+/* SXTB16 of v and of v rotated right by 8: (v0, v2) and (v1, v3) as int16 pairs. GCC 12 neither has __ror nor
+ * folds a rotate into SXTB16, so GCC gets the one-instruction form by inline assembly (as CMSIS does). */
+#if MOTE_DSP
+static inline uint32_t mote_sxtb16_even(uint32_t v)
+{
+    return (uint32_t)__sxtb16((int32_t)v);
+}
+
+static inline uint32_t mote_sxtb16_odd(uint32_t v)
+{
+#if defined(__GNUC__)
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+#else
+    return (uint32_t)__sxtb16((int32_t)((v >> 8) | (v << 24)));
+#endif
+}
+#endif
+
 /* Weight storage of a conv or dense layer (weight_format). The weights are rows x row_length in their logical
  * order: a row is one output channel's [in_channels/groups][kernel_height][kernel_width] (dense: one output
  * feature's [in_features]). Mote picks sparse only when it is strictly smaller than dense (QWeightStorage.swift).
@@ -90,6 +121,14 @@ typedef struct {
     int32_t clamp_min, clamp_max;
 } mote_dense_params;
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output);
+
+/* Output feature m of a dense layer from its wrapped accumulator (uint32_t bits): mote_requantize. */
+static inline int8_t mote_dense_requantize(const mote_dense_params *p, int32_t m, uint32_t acc)
+{
+    const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], p->output_zero_point,
+                                              (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    return mote_requant_apply(mote_i32_from_bits(acc), &rq);
+}
 void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output);
 void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output);
 
@@ -112,6 +151,7 @@ typedef struct {
     int32_t output_multiplier, output_shift;
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
+    void *scratch; /* NULL, or 2 x 256 int32 (arena): each input's scaled value per int8 value, built per call */
 } mote_add_params;
 void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 

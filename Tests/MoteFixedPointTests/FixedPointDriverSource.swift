@@ -6,6 +6,8 @@
 //   r x e                      mote_rdbpot(x, e)
 //   m x mult shift             mote_mbqm(x, mult, shift)
 //   q acc mult shift zp lo hi  mote_requantize(acc, mult, shift, zp, lo, hi)
+//   M x mult shift             mote_scale_apply(x, mote_scale_init(mult, shift))
+//   Q acc mult shift zp lo hi  mote_requant_apply(acc, mote_requant_init(mult, shift, zp, lo, hi))
 //   t x                        mote_sat_i8(x)
 //   d sum count                mote_rounded_div(sum, count)
 //   a x1 x2 <12 params>        mote_add_elem(x1, x2, &params), params in mote_add_elem_params field order
@@ -24,6 +26,8 @@ static int arity(char op)
     case 'r': return 2;
     case 'm': return 3;
     case 'q': return 6;
+    case 'M': return 3;
+    case 'Q': return 6;
     case 't': return 1;
     case 'd': return 2;
     case 'a': return 14;
@@ -64,6 +68,17 @@ int main(void)
             result = mote_requantize((int32_t)v[0], (int32_t)v[1], (int32_t)v[2], (int32_t)v[3],
                                      (int8_t)v[4], (int8_t)v[5]);
             break;
+        case 'M': {
+            const mote_scale sc = mote_scale_init((int32_t)v[1], (int32_t)v[2]);
+            result = mote_scale_apply((int32_t)v[0], &sc);
+            break;
+        }
+        case 'Q': {
+            const mote_requant rq = mote_requant_init((int32_t)v[1], (int32_t)v[2], (int32_t)v[3], (int8_t)v[4],
+                                                      (int8_t)v[5]);
+            result = mote_requant_apply((int32_t)v[0], &rq);
+            break;
+        }
         case 't':
             result = mote_sat_i8((int32_t)v[0]);
             break;

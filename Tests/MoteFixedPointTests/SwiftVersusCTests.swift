@@ -23,11 +23,14 @@ final class SwiftVersusCTests: XCTestCase {
             append("r \(x) \(e)", FixedPoint.roundingDivideByPOT(x, e))
         }
         mutating func mbqm(_ x: Int32, _ m: Int32, _ s: Int32) {
+            // The hoisted form the kernels' inner loops use must give the same answer.
             append("m \(x) \(m) \(s)", FixedPoint.multiplyByQuantizedMultiplier(x, m, s))
+            append("M \(x) \(m) \(s)", FixedPoint.multiplyByQuantizedMultiplier(x, m, s))
         }
         mutating func requantize(_ acc: Int32, _ m: Int32, _ s: Int32, _ zp: Int32, _ lo: Int8, _ hi: Int8) {
-            append("q \(acc) \(m) \(s) \(zp) \(lo) \(hi)",
-                   FixedPoint.requantize(acc: acc, multiplier: m, shift: s, outputZeroPoint: zp, min: lo, max: hi))
+            let answer = FixedPoint.requantize(acc: acc, multiplier: m, shift: s, outputZeroPoint: zp, min: lo, max: hi)
+            append("q \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
+            append("Q \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
         }
         mutating func saturate(_ x: Int32) {
             append("t \(x)", FixedPoint.saturateToInt8(x))

@@ -37,42 +37,81 @@ static int32_t mote_add_wrap_sub(int32_t a, int32_t b)
     return mote_i32_from_bits((uint32_t)a - (uint32_t)b);
 }
 
-/* One element pair, TFLite's AddFunc (or its Sub twin): both inputs offset and shifted left by left_shift,
- * scaled to a common scale, summed (or subtracted), requantized to the output. With Mote's parameters no
- * step overflows; for any others the int32 steps wrap, as TFLite's do on real targets. */
-static int8_t mote_add_element(const mote_add_params *p, int8_t x1, int8_t x2)
+/* Per-layer constants of TFLite's AddFunc, computed once (mote_scale / mote_requant hoist the shifts). */
+typedef struct {
+    uint32_t left_shift;
+    mote_scale scale1, scale2;
+    mote_requant out;
+} mote_add_consts;
+
+/* One input's side of TFLite's AddFunc: offset, shifted left by left_shift, scaled to the common scale. */
+static int32_t mote_add_scaled(int32_t input_offset, const mote_scale *scale, uint32_t left_shift, int8_t x)
 {
-    const uint32_t ls = p->left_shift < 0 ? 0u : (p->left_shift > 31 ? 31u : (uint32_t)p->left_shift);
-    const int32_t shifted1 = mote_wrap_shl(mote_wrap_add(p->input1_offset, x1), ls);
-    const int32_t shifted2 = mote_wrap_shl(mote_wrap_add(p->input2_offset, x2), ls);
-    const int32_t scaled1 = mote_mbqm(shifted1, p->input1_multiplier, p->input1_shift);
-    const int32_t scaled2 = mote_mbqm(shifted2, p->input2_multiplier, p->input2_shift);
-    const int32_t raw = p->subtract ? mote_add_wrap_sub(scaled1, scaled2) : mote_wrap_add(scaled1, scaled2);
-    return mote_requantize(raw, p->output_multiplier, p->output_shift, p->output_zero_point,
-                           (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    return mote_scale_apply(mote_wrap_shl(mote_wrap_add(input_offset, x), left_shift), scale);
 }
 
-/* Walks the output shape in row-major order (an odometer over up to MOTE_MAX_RANK axes), reading each input
- * at its own strides (0 on broadcast axes). */
+/* One element pair from the two scaled values: summed (or subtracted), requantized to the output. With Mote's
+ * parameters no step overflows; for any others the int32 steps wrap, as TFLite's do on real targets. */
+static int8_t mote_add_combine(const mote_add_params *p, const mote_add_consts *k, int32_t scaled1, int32_t scaled2)
+{
+    const int32_t raw = p->subtract ? mote_add_wrap_sub(scaled1, scaled2) : mote_wrap_add(scaled1, scaled2);
+    return mote_requant_apply(raw, &k->out);
+}
+
+/* Walks the output shape in row-major order, reading each input at its own strides (0 on broadcast axes): the
+ * innermost axis as one run, an odometer over the outer axes (up to MOTE_MAX_RANK). */
 void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output)
 {
     const mote_broadcast *b = &p->broadcast;
     int32_t counter[MOTE_MAX_RANK];
-    int32_t total = 1;
+    int32_t runs = 1;
+    int32_t run, step1, step2;
     int32_t offset1 = 0;
     int32_t offset2 = 0;
-    int32_t o, d;
+    int32_t r, i, d;
+    mote_add_consts k;
 
     if (b->rank < 0 || b->rank > MOTE_MAX_RANK) {
         return; /* never emitted by Mote */
     }
-    for (d = 0; d < b->rank; ++d) {
-        total *= b->shape[d];
+    k.left_shift = p->left_shift < 0 ? 0u : (p->left_shift > 31 ? 31u : (uint32_t)p->left_shift);
+    k.scale1 = mote_scale_init(p->input1_multiplier, p->input1_shift);
+    k.scale2 = mote_scale_init(p->input2_multiplier, p->input2_shift);
+    k.out = mote_requant_init(p->output_multiplier, p->output_shift, p->output_zero_point, (int8_t)p->clamp_min,
+                              (int8_t)p->clamp_max);
+    run = b->rank > 0 ? b->shape[b->rank - 1] : 1;
+    step1 = b->rank > 0 ? b->strides1[b->rank - 1] : 0;
+    step2 = b->rank > 0 ? b->strides2[b->rank - 1] : 0;
+    for (d = 0; d + 1 < b->rank; ++d) {
+        runs *= b->shape[d];
         counter[d] = 0;
     }
-    for (o = 0; o < total; ++o) {
-        output[o] = mote_add_element(p, input1[offset1], input2[offset2]);
-        for (d = b->rank - 1; d >= 0; --d) {
+    if (p->scratch != NULL) {
+        /* Each scaled value depends on one int8 only: 2 x 256 of them once, then a lookup per element. */
+        int32_t *const table1 = (int32_t *)p->scratch;
+        int32_t *const table2 = table1 + 256;
+        for (i = 0; i < 256; ++i) {
+            table1[i] = mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, (int8_t)(i - 128));
+            table2[i] = mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, (int8_t)(i - 128));
+        }
+    }
+    for (r = 0; r < runs; ++r) {
+        const int8_t *x1 = input1 + offset1;
+        const int8_t *x2 = input2 + offset2;
+        int8_t *out = output + r * run;
+        if (p->scratch != NULL) {
+            const int32_t *const table1 = (const int32_t *)p->scratch;
+            const int32_t *const table2 = table1 + 256;
+            for (i = 0; i < run; ++i) {
+                out[i] = mote_add_combine(p, &k, table1[x1[i * step1] + 128], table2[x2[i * step2] + 128]);
+            }
+        } else {
+            for (i = 0; i < run; ++i) {
+                out[i] = mote_add_combine(p, &k, mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, x1[i * step1]),
+                                          mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, x2[i * step2]));
+            }
+        }
+        for (d = b->rank - 2; d >= 0; --d) {
             offset1 += b->strides1[d];
             offset2 += b->strides2[d];
             if (++counter[d] < b->shape[d]) {
@@ -184,9 +223,18 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
  * for every input, wrapped or not. */
 #define MOTE_U(v) ((uint32_t)(int32_t)(v))
 
+/* GCC inlines every path below into mote_conv (each is called once) and then spills the hot loops' values to the
+ * stack; kept out of line, each loop gets the registers to itself (measured under QEMU, -O2). */
+#if defined(__GNUC__)
+#define MOTE_NOINLINE __attribute__((noinline))
+#else
+#define MOTE_NOINLINE
+#endif
+
+
 /* Pointwise: kernel 1x1, stride 1, no padding, groups 1, output plane = input plane. A matrix product
  * out[m][q] = sum_c w[m][c] * x[c][q] over the flattened plane q, four pixels per weight load. */
-static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, int8_t *output)
+MOTE_NOINLINE static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t channels = p->in_channels;
     const int32_t plane = p->in_height * p->in_width;
@@ -201,8 +249,7 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -221,10 +268,10 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
                     a3 += wv * MOTE_U(xq[3]);
                     i += plane;
                 }
-                out[q] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                out[q + 1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
-                out[q + 2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
-                out[q + 3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                out[q] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                out[q + 1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
+                out[q + 2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
+                out[q + 3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
             }
             for (; q < plane; ++q) {
                 uint32_t a0 = base;
@@ -233,7 +280,7 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
                     a0 += MOTE_U(w[c]) * MOTE_U(x[i]);
                     i += plane;
                 }
-                out[q] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                out[q] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
             }
             out += plane;
         }
@@ -242,7 +289,7 @@ static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, 
 
 /* Strided pointwise: kernel 1x1, no padding, groups 1, every output pixel on an input pixel
  * (out[m][oy][ox] reads x[c][oy * stride_height][ox * stride_width]); four output columns per weight load. */
-static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t *input, int8_t *output)
+MOTE_NOINLINE static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t channels = p->in_channels;
     const int32_t plane = p->in_height * p->in_width;
@@ -258,8 +305,7 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
         const int8_t *x = input + n * channels * plane;
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -280,10 +326,10 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
                         a3 += wv * MOTE_U(xq[3 * sw]);
                         i += plane;
                     }
-                    out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                    out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
-                    out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
-                    out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                    out[0] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                    out[1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
+                    out[2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
+                    out[3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
                     out += 4;
                 }
                 for (; ox < p->out_width; ++ox) {
@@ -293,7 +339,7 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
                         a0 += MOTE_U(w[c]) * MOTE_U(x[i]);
                         i += plane;
                     }
-                    *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                    *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                 }
             }
         }
@@ -303,7 +349,7 @@ static void mote_conv_pointwise_strided(const mote_conv_params *p, const int8_t 
 /* Depthwise 3x3, dilation 1 (groups = in_channels = out_channels, any stride and padding): per channel the
  * nine weights and bias + input_offset * sum(w) are hoisted; an output whose window lies inside the input
  * takes nine unrolled products, a border output the reference sum over its taps inside the input. */
-static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *input, int8_t *output)
+MOTE_NOINLINE static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t in_h = p->in_height;
     const int32_t in_w = p->in_width;
@@ -324,8 +370,7 @@ static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *inpu
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
             const uint32_t bias = (uint32_t)p->bias[m];
             const uint32_t base = bias + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             for (oy = 0; oy < p->out_height; ++oy) {
                 const int32_t iy0 = oy * p->stride_height - p->pad_top;
                 const int rows_inside = iy0 >= 0 && iy0 + 2 < in_h;
@@ -353,7 +398,345 @@ static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *inpu
                             }
                         }
                     }
-                    *out++ = mote_requantize(mote_i32_from_bits(acc), mult, shift, zp, act_min, act_max);
+                    *out++ = mote_requant_apply(mote_i32_from_bits(acc), &rq);
+                }
+            }
+        }
+    }
+}
+
+/* Depthwise 3x3 with a scratch: per channel the plane is copied into the scratch with its padding filled with
+ * the input zero point (-input_offset, so w * (x + input_offset) is zero there), then every output takes nine
+ * unrolled products from base = bias + input_offset * sum(w), with no border cases. Scratch: the padded plane,
+ * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes, and 4 spare bytes
+ * (MemoryPlanner.depthwiseScratchBytes). */
+MOTE_NOINLINE static void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t in_h = p->in_height, in_w = p->in_width;
+    const int32_t plane = in_h * in_w;
+    const int32_t sh = p->stride_height, sw = p->stride_width;
+    const int32_t ph = (p->out_height - 1) * sh + 3;
+    const int32_t pw = (p->out_width - 1) * sw + 3;
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t pad = (int8_t)(-p->input_offset);
+    const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    int8_t *const padded = (int8_t *)p->scratch;
+    int8_t *out = output;
+    int32_t n, m, r, oy, ox;
+
+    for (n = 0; n < p->batch; ++n) {
+        for (m = 0; m < p->out_channels; ++m) {
+            const int8_t *x = input + (n * p->in_channels + m) * plane;
+            const int8_t *w = p->weights + m * 9;
+            const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
+            const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
+            const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
+            const uint32_t base =
+                (uint32_t)p->bias[m] + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
+            const mote_scale scale = mote_scale_init(p->multiplier[m], p->shift[m]);
+#if MOTE_DSP
+            /* Per kernel row: (w0, w2) as an int16 pair, and w1. */
+            int32_t k02[3], k1[3];
+            for (r = 0; r < 3; ++r) {
+                k02[r] = (int32_t)((MOTE_U(w[3 * r]) & 0xFFFFu) | (MOTE_U(w[3 * r + 2]) << 16));
+                k1[r] = w[3 * r + 1];
+            }
+#endif
+            for (r = 0; r < ph; ++r) {
+                /* Padded row r is input row r - pad_top: columns [pad_left, pad_left + in_w) of it hold the
+                 * input row, clipped to the padded width; the rest is padding. */
+                int8_t *dst = padded + r * pw;
+                const int32_t iy = r - p->pad_top;
+                const int32_t first = p->pad_left < 0 ? 0 : (p->pad_left > pw ? pw : p->pad_left);
+                const int32_t src0 = first - p->pad_left; /* input column at padded column `first` */
+                int32_t len = in_w - src0;
+                if (len > pw - first) {
+                    len = pw - first;
+                }
+                if (iy < 0 || iy >= in_h || len <= 0) {
+                    memset(dst, pad, (size_t)pw);
+                    continue;
+                }
+                memset(dst, pad, (size_t)first);
+                memcpy(dst + first, x + iy * in_w + src0, (size_t)len);
+                memset(dst + first + len, pad, (size_t)(pw - first - len));
+            }
+            for (oy = 0; oy < p->out_height; ++oy) {
+                const int8_t *r0 = padded + oy * sh * pw;
+                ox = 0;
+#if MOTE_DSP
+                if (sw == 1) {
+                    /* Two outputs per step: four bytes x0..x3 of a row give (x0, x2) and (x1, x3);
+                     * out0 += w0 x0 + w2 x2 + w1 x1, out1 += w0 x1 + w2 x3 + w1 x2. A lone last output reads
+                     * one byte past its row (at most into the scratch's 4 spare bytes) and stores out0 only. */
+                    for (; ox < p->out_width; ox += 2) {
+                        int32_t a0 = (int32_t)base, a1 = (int32_t)base, xe, xo;
+                        uint32_t v;
+                        memcpy(&v, r0, 4);
+                        xe = (int32_t)mote_sxtb16_even(v);
+                        xo = (int32_t)mote_sxtb16_odd(v);
+                        a0 = __smlabb(k1[0], xo, __smlad(k02[0], xe, a0));
+                        a1 = __smlabt(k1[0], xe, __smlad(k02[0], xo, a1));
+                        memcpy(&v, r0 + pw, 4);
+                        xe = (int32_t)mote_sxtb16_even(v);
+                        xo = (int32_t)mote_sxtb16_odd(v);
+                        a0 = __smlabb(k1[1], xo, __smlad(k02[1], xe, a0));
+                        a1 = __smlabt(k1[1], xe, __smlad(k02[1], xo, a1));
+                        memcpy(&v, r0 + 2 * pw, 4);
+                        xe = (int32_t)mote_sxtb16_even(v);
+                        xo = (int32_t)mote_sxtb16_odd(v);
+                        a0 = __smlabb(k1[2], xo, __smlad(k02[2], xe, a0));
+                        a1 = __smlabt(k1[2], xe, __smlad(k02[2], xo, a1));
+                        *out++ = mote_out_narrow(mote_scale_apply(a0, &scale), &out_clamp);
+                        if (ox + 1 < p->out_width) {
+                            *out++ = mote_out_narrow(mote_scale_apply(a1, &scale), &out_clamp);
+                        }
+                        r0 += 2;
+                    }
+                }
+#endif
+                for (; ox < p->out_width; ++ox) {
+                    const int8_t *r1 = r0 + pw;
+                    const int8_t *r2 = r1 + pw;
+                    const uint32_t acc = base + w0 * MOTE_U(r0[0]) + w1 * MOTE_U(r0[1]) + w2 * MOTE_U(r0[2]) +
+                                         w3 * MOTE_U(r1[0]) + w4 * MOTE_U(r1[1]) + w5 * MOTE_U(r1[2]) +
+                                         w6 * MOTE_U(r2[0]) + w7 * MOTE_U(r2[1]) + w8 * MOTE_U(r2[2]);
+                    *out++ = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(acc), &scale), &out_clamp);
+                    r0 += sw;
+                }
+            }
+        }
+    }
+}
+
+/* ---- im2col + 2x2 matrix product (groups 1, int8 weights, scratch given) ----------------------------------
+ *
+ * Per pair of output pixels, the two input columns (every tap of the window, k = (c * kernel_height + ky) *
+ * kernel_width + kx, the weights' row order) are copied into the scratch as int16, padding taps holding the
+ * input zero point (-input_offset), so that w * (x + input_offset) is zero there. Then
+ * acc = bias[m] + input_offset * sum_k w[m][k] + sum_k w[m][k] * col[k] for every tap, with no border cases;
+ * two output channels times two pixels share each load. Sums are modulo 2^32, so the order is free (see
+ * MOTE_U).
+ *
+ * Column layout ("pair order"): in every full group of four taps k = 4g..4g+3 a column holds the int16 pairs
+ * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]), one 32-bit word each, and the two columns are interleaved group by
+ * group, so one pointer walks both. With __ARM_FEATURE_DSP, SXTB16 of four weight bytes gives (w[4g], w[4g+2])
+ * and, rotated by 8, (w[4g+1], w[4g+3]): each pairs with one word in one SMLAD (two multiply-accumulates). The
+ * portable path reads the same layout one product at a time. A tail of K mod 4 taps is kept apart, in order.
+ * Scratch (MemoryPlanner.im2colScratchBytes): mote_scale[out_channels] (requantization hoisted per channel),
+ * uint32 base[out_channels], 4 words per group of four taps, K + 4 bytes for one int8 column. */
+
+/* The window of output pixel (oy, ox) as int8 in tap order, padding taps = pad. */
+static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_t oy, int32_t ox, int8_t pad,
+                              int8_t *dst)
+{
+    const int32_t kh = p->kernel_height, kw = p->kernel_width;
+    const int32_t dh = p->dilation_height, dw = p->dilation_width;
+    const int32_t in_w = p->in_width;
+    const int32_t plane = p->in_height * in_w;
+    const int32_t iy0 = oy * p->stride_height - p->pad_top;
+    const int32_t ix0 = ox * p->stride_width - p->pad_left;
+    int32_t ky_lo, ky_hi, kx_lo, kx_hi, c, ky, kx;
+    mote_tap_range(iy0, dh, kh, p->in_height, &ky_lo, &ky_hi);
+    mote_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
+    if (ky_lo == 0 && ky_hi == kh && kx_lo == 0 && kx_hi == kw) {
+        const int8_t *src_c = x + iy0 * in_w + ix0;
+        const int32_t row_step = dh * in_w;
+        if (dw == 1 && kw <= 4 && ix0 + 4 <= in_w) {
+            /* A row of up to four taps as one 4-byte copy (a fourth byte exists in the input row): the extra
+             * bytes land where the next row's taps go, or in the spare bytes after the column. */
+            for (c = 0; c < p->in_channels; ++c) {
+                const int8_t *src = src_c;
+                for (ky = 0; ky < kh; ++ky) {
+                    memcpy(dst, src, 4);
+                    dst += kw;
+                    src += row_step;
+                }
+                src_c += plane;
+            }
+            return;
+        }
+        for (c = 0; c < p->in_channels; ++c) {
+            const int8_t *src = src_c;
+            for (ky = 0; ky < kh; ++ky) {
+                for (kx = 0; kx < kw; ++kx) {
+                    *dst++ = src[kx * dw];
+                }
+                src += row_step;
+            }
+            src_c += plane;
+        }
+        return;
+    }
+    /* Border pixel: indices, not pointers (the window's origin may lie outside the input). */
+    for (c = 0; c < p->in_channels; ++c) {
+        for (ky = 0; ky < kh; ++ky) {
+            const int row_inside = ky >= ky_lo && ky < ky_hi;
+            const int32_t row = c * plane + (iy0 + ky * dh) * in_w + ix0;
+            for (kx = 0; kx < kw; ++kx) {
+                *dst++ = row_inside && kx >= kx_lo && kx < kx_hi ? x[row + kx * dw] : pad;
+            }
+        }
+    }
+}
+
+
+/* int8 taps -> column `which` (0 or 1) of the interleaved pair-order buffer: per group of four taps the words
+ * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]) of column 0, then the same two of column 1; the tail (taps mod 4)
+ * goes to tail[which][0..2] in order. */
+static void mote_im2col_widen(const int8_t *src, uint32_t *words, int16_t tail[2][4], int32_t which, int32_t taps)
+{
+    uint32_t *dst = words + 2 * which;
+    int32_t k = 0;
+    for (; k + 4 <= taps; k += 4) {
+        uint32_t v;
+        memcpy(&v, src + k, 4);
+#if MOTE_DSP
+        dst[0] = mote_sxtb16_even(v);
+        dst[1] = mote_sxtb16_odd(v);
+#else
+        dst[0] = (MOTE_U(src[k]) & 0xFFFFu) | (MOTE_U(src[k + 2]) << 16);
+        dst[1] = (MOTE_U(src[k + 1]) & 0xFFFFu) | (MOTE_U(src[k + 3]) << 16);
+        (void)v;
+#endif
+        dst += 4;
+    }
+    for (; k < taps; ++k) {
+        tail[which][k & 3] = src[k];
+    }
+}
+
+/* The int16 in the low (half 0) or high (half 1) half of a column word. */
+static inline uint32_t mote_half(uint32_t word, int half)
+{
+    const uint32_t h = half ? word >> 16 : word & 0xFFFFu;
+    return h >= 0x8000u ? h - 0x10000u : h; /* sign-extended, as uint32_t bits */
+}
+
+/* acc[0..3] += (row a . column 0, row a . column 1, row b . column 0, row b . column 1) over `groups` groups of
+ * four taps (pair-order columns, interleaved). */
+MOTE_NOINLINE static void mote_dot2x2(const int8_t *wa, const int8_t *wb, const uint32_t *c, int32_t groups, uint32_t acc[4])
+{
+    uint32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    const uint32_t *const end = c + 4 * groups;
+    while (c != end) {
+        uint32_t va, vb;
+        memcpy(&va, wa, 4);
+        memcpy(&vb, wb, 4);
+        wa += 4;
+        wb += 4;
+        {
+#if MOTE_DSP
+            const int32_t ae = (int32_t)mote_sxtb16_even(va), ao = (int32_t)mote_sxtb16_odd(va);
+            const int32_t be = (int32_t)mote_sxtb16_even(vb), bo = (int32_t)mote_sxtb16_odd(vb);
+            a00 = (uint32_t)__smlad(ae, (int32_t)c[0], (int32_t)a00);
+            a10 = (uint32_t)__smlad(be, (int32_t)c[0], (int32_t)a10);
+            a00 = (uint32_t)__smlad(ao, (int32_t)c[1], (int32_t)a00);
+            a10 = (uint32_t)__smlad(bo, (int32_t)c[1], (int32_t)a10);
+            a01 = (uint32_t)__smlad(ae, (int32_t)c[2], (int32_t)a01);
+            a11 = (uint32_t)__smlad(be, (int32_t)c[2], (int32_t)a11);
+            a01 = (uint32_t)__smlad(ao, (int32_t)c[3], (int32_t)a01);
+            a11 = (uint32_t)__smlad(bo, (int32_t)c[3], (int32_t)a11);
+#else
+            const uint32_t a0 = MOTE_U(wa[-4]), a1 = MOTE_U(wa[-3]), a2 = MOTE_U(wa[-2]), a3 = MOTE_U(wa[-1]);
+            const uint32_t b0 = MOTE_U(wb[-4]), b1 = MOTE_U(wb[-3]), b2 = MOTE_U(wb[-2]), b3 = MOTE_U(wb[-1]);
+            const uint32_t x0 = mote_half(c[0], 0), x2 = mote_half(c[0], 1);
+            const uint32_t x1 = mote_half(c[1], 0), x3 = mote_half(c[1], 1);
+            const uint32_t y0 = mote_half(c[2], 0), y2 = mote_half(c[2], 1);
+            const uint32_t y1 = mote_half(c[3], 0), y3 = mote_half(c[3], 1);
+            a00 += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+            a01 += a0 * y0 + a1 * y1 + a2 * y2 + a3 * y3;
+            a10 += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+            a11 += b0 * y0 + b1 * y1 + b2 * y2 + b3 * y3;
+            (void)va;
+            (void)vb;
+#endif
+        }
+        c += 4;
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t taps = p->in_channels * p->kernel_height * p->kernel_width;
+    const int32_t groups4 = taps >> 2;
+    const int32_t channels = p->out_channels;
+    const int32_t pixels = p->out_height * p->out_width;
+    const int32_t ow = p->out_width;
+    const uint32_t offset = (uint32_t)p->input_offset;
+    const int8_t pad = (int8_t)(-p->input_offset);
+    const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    mote_scale *const scales = (mote_scale *)p->scratch;
+    uint32_t *const base = (uint32_t *)(scales + channels);
+    uint32_t *const cols = base + channels;
+    int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
+    int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    int32_t n, m, q, k;
+
+    for (m = 0; m < channels; ++m) {
+        const int8_t *w = p->weights + m * taps;
+        uint32_t wsum = 0;
+        for (k = 0; k < taps; ++k) {
+            wsum += MOTE_U(w[k]);
+        }
+        base[m] = (uint32_t)p->bias[m] + wsum * offset;
+        scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
+    }
+    for (n = 0; n < p->batch; ++n) {
+        const int8_t *x = input + n * p->in_channels * p->in_height * p->in_width;
+        int8_t *out = output + n * channels * pixels;
+        for (q = 0; q < pixels; q += 2) {
+            /* A lone last pixel fills both columns and is stored once. */
+            const int two = q + 1 < pixels;
+            mote_im2col_bytes(p, x, q / ow, q % ow, pad, bytes);
+            mote_im2col_widen(bytes, cols, tail, 0, taps);
+            if (two) {
+                mote_im2col_bytes(p, x, (q + 1) / ow, (q + 1) % ow, pad, bytes);
+            }
+            mote_im2col_widen(bytes, cols, tail, 1, taps);
+            for (m = 0; m < channels; m += 2) {
+                /* A lone last channel is computed twice and stored once. */
+                const int32_t m1 = m + 1 < channels ? m + 1 : m;
+                const int8_t *wa = p->weights + m * taps;
+                const int8_t *wb = p->weights + m1 * taps;
+                uint32_t acc[4];
+                uint32_t a00, a01, a10, a11;
+                acc[0] = base[m];
+                acc[1] = base[m];
+                acc[2] = base[m1];
+                acc[3] = base[m1];
+                mote_dot2x2(wa, wb, cols, groups4, acc);
+                wa += 4 * groups4;
+                wb += 4 * groups4;
+                a00 = acc[0];
+                a01 = acc[1];
+                a10 = acc[2];
+                a11 = acc[3];
+                for (k = 0; k < (taps & 3); ++k) {
+                    a00 += MOTE_U(wa[k]) * MOTE_U(tail[0][k]);
+                    a01 += MOTE_U(wa[k]) * MOTE_U(tail[1][k]);
+                    a10 += MOTE_U(wb[k]) * MOTE_U(tail[0][k]);
+                    a11 += MOTE_U(wb[k]) * MOTE_U(tail[1][k]);
+                }
+                {
+                    /* All four results before any store: an int8_t store may alias the scales. */
+                    const mote_scale s0 = scales[m], s1 = scales[m1];
+                    const int8_t r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), &s0), &out_clamp);
+                    const int8_t r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), &s0), &out_clamp);
+                    const int8_t r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), &s1), &out_clamp);
+                    const int8_t r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), &s1), &out_clamp);
+                    int8_t *o0 = out + m * pixels + q;
+                    int8_t *o1 = out + m1 * pixels + q;
+                    o0[0] = r00;
+                    o1[0] = r10;
+                    if (two) {
+                        o0[1] = r01;
+                        o1[1] = r11;
+                    }
                 }
             }
         }
@@ -391,6 +774,11 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     int8_t *out = output;
     int32_t n, m, oy, ox, c, ky, kx;
 
+    if (p->scratch != NULL && p->groups == 1 && p->input_offset >= -127 && p->input_offset <= 128 &&
+        p->output_zero_point >= -128 && p->output_zero_point <= 127) {
+        mote_conv_im2col(p, input, output);
+        return;
+    }
     if (p->kernel_height == 1 && kw == 1 && p->stride_height == 1 && sw == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->groups == 1 && p->out_height == p->in_height && p->out_width == p->in_width) {
         mote_conv_pointwise(p, input, output);
@@ -404,6 +792,11 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     }
     if (p->groups == p->in_channels && p->groups == p->out_channels && p->kernel_height == 3 && kw == 3 &&
         p->dilation_height == 1 && dw == 1) {
+        if (p->scratch != NULL && p->input_offset >= -127 && p->input_offset <= 128 && p->output_zero_point >= -128 &&
+            p->output_zero_point <= 127 && p->out_height >= 1 && p->out_width >= 1) {
+            mote_conv_depthwise3x3_padded(p, input, output);
+            return;
+        }
         mote_conv_depthwise3x3(p, input, output);
         return;
     }
@@ -413,8 +806,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
             const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
             const int8_t *w_m = p->weights + m * in_per_group * kk;
             const uint32_t bias = (uint32_t)p->bias[m];
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             for (oy = 0; oy < p->out_height; ++oy) {
                 const int32_t iy0 = oy * p->stride_height - p->pad_top;
                 int32_t ky_lo, ky_hi, rows;
@@ -457,10 +849,10 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 xi += row_step;
                             }
                         }
-                        out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                        out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
-                        out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
-                        out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                        out[0] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                        out[1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
+                        out[2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
+                        out[3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
                         out += 4;
                         ox += 4;
                     } else if (ix0 >= 0 && ix0 + span < p->in_width) {
@@ -479,7 +871,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 xi += row_step;
                             }
                         }
-                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                        *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                         ++ox;
                     } else {
                         /* Border column: the reference loop over the taps inside the input. Indices, not
@@ -500,7 +892,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 }
                             }
                         }
-                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                        *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                         ++ox;
                     }
                 }
@@ -510,6 +902,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 }
 
 #undef MOTE_U
+#undef MOTE_NOINLINE
 
 #if defined(__clang__)
 #pragma clang diagnostic pop
@@ -655,8 +1048,7 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
             const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
             const uint8_t *mask = p->weight_mask + m * mask_bytes;
             const uint32_t bias = (uint32_t)p->bias[m];
-            const int32_t mult = p->multiplier[m];
-            const int32_t shift = p->shift[m];
+            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
             uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
             uint32_t wsum = 0;
             uint32_t base;
@@ -698,10 +1090,10 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
                                 a2 += wv * MOTE_U(xr[sw2]);
                                 a3 += wv * MOTE_U(xr[sw3]);
                             }
-                            out[0] = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
-                            out[1] = mote_requantize(mote_i32_from_bits(a1), mult, shift, zp, act_min, act_max);
-                            out[2] = mote_requantize(mote_i32_from_bits(a2), mult, shift, zp, act_min, act_max);
-                            out[3] = mote_requantize(mote_i32_from_bits(a3), mult, shift, zp, act_min, act_max);
+                            out[0] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                            out[1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
+                            out[2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
+                            out[3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
                             out += 4;
                             ox += 4;
                         } else {
@@ -709,7 +1101,7 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
                             for (k = 0; k < nz; ++k) {
                                 a0 += MOTE_U(values[k]) * MOTE_U(x0[offsets[k]]);
                             }
-                            *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                            *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                             ++ox;
                         }
                     } else {
@@ -730,7 +1122,7 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
                                 }
                             }
                         }
-                        *out++ = mote_requantize(mote_i32_from_bits(a0), mult, shift, zp, act_min, act_max);
+                        *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
                         ++ox;
                     }
                 }
@@ -782,16 +1174,55 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
 {
     const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
     const int32_t features = p->in_features;
     int32_t r, m, k;
 
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * features;
         int8_t *out = output + r * p->out_features;
-        for (m = 0; m + 4 <= p->out_features; m += 4) {
+        m = 0;
+#if MOTE_DSP
+        if (p->input_offset >= -127 && p->input_offset <= 128) {
+            /* Four inputs at a time as int16 pairs (x0 + offset, x2 + offset) and (x1 + offset, x3 + offset) (no
+             * 16-bit overflow: |x + offset| <= 255); three weight rows each split the same way by SXTB16: six
+             * SMLADs for 12 multiply-accumulates (four rows ran out of registers under GCC: 8 stack accesses a step).
+             * The tail of in_features mod 4 goes one by one. */
+            const uint32_t off2 = (offset & 0xFFFFu) | (offset << 16);
+            const int32_t k4 = features & ~3;
+            for (; m + 3 <= p->out_features; m += 3) {
+                const int8_t *w0 = p->weights + m * features;
+                const int8_t *w1 = w0 + features;
+                const int8_t *w2 = w1 + features;
+                int32_t a0 = p->bias[m], a1 = p->bias[m + 1], a2 = p->bias[m + 2];
+                for (k = 0; k < k4; k += 4) {
+                    uint32_t v;
+                    int32_t xe, xo;
+                    memcpy(&v, x + k, 4);
+                    xe = __sadd16((int32_t)mote_sxtb16_even(v), (int32_t)off2);
+                    xo = __sadd16((int32_t)mote_sxtb16_odd(v), (int32_t)off2);
+                    memcpy(&v, w0 + k, 4);
+                    a0 = __smlad((int32_t)mote_sxtb16_odd(v), xo, __smlad((int32_t)mote_sxtb16_even(v), xe, a0));
+                    memcpy(&v, w1 + k, 4);
+                    a1 = __smlad((int32_t)mote_sxtb16_odd(v), xo, __smlad((int32_t)mote_sxtb16_even(v), xe, a1));
+                    memcpy(&v, w2 + k, 4);
+                    a2 = __smlad((int32_t)mote_sxtb16_odd(v), xo, __smlad((int32_t)mote_sxtb16_even(v), xe, a2));
+                }
+                {
+                    uint32_t u0 = (uint32_t)a0, u1 = (uint32_t)a1, u2 = (uint32_t)a2;
+                    for (; k < features; ++k) {
+                        const uint32_t xv = (uint32_t)(int32_t)x[k] + offset;
+                        u0 += (uint32_t)(int32_t)w0[k] * xv;
+                        u1 += (uint32_t)(int32_t)w1[k] * xv;
+                        u2 += (uint32_t)(int32_t)w2[k] * xv;
+                    }
+                    out[m] = mote_dense_requantize(p, m, u0);
+                    out[m + 1] = mote_dense_requantize(p, m + 1, u1);
+                    out[m + 2] = mote_dense_requantize(p, m + 2, u2);
+                }
+            }
+        }
+#endif
+        for (; m + 4 <= p->out_features; m += 4) {
             const int8_t *w0 = p->weights + m * features;
             const int8_t *w1 = w0 + features;
             const int8_t *w2 = w1 + features;
@@ -807,13 +1238,10 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
                 a2 += (uint32_t)(int32_t)w2[k] * xv;
                 a3 += (uint32_t)(int32_t)w3[k] * xv;
             }
-            out[m] = mote_requantize(mote_i32_from_bits(a0), p->multiplier[m], p->shift[m], zp, act_min, act_max);
-            out[m + 1] = mote_requantize(mote_i32_from_bits(a1), p->multiplier[m + 1], p->shift[m + 1], zp, act_min,
-                                         act_max);
-            out[m + 2] = mote_requantize(mote_i32_from_bits(a2), p->multiplier[m + 2], p->shift[m + 2], zp, act_min,
-                                         act_max);
-            out[m + 3] = mote_requantize(mote_i32_from_bits(a3), p->multiplier[m + 3], p->shift[m + 3], zp, act_min,
-                                         act_max);
+            out[m] = mote_dense_requantize(p, m, a0);
+            out[m + 1] = mote_dense_requantize(p, m + 1, a1);
+            out[m + 2] = mote_dense_requantize(p, m + 2, a2);
+            out[m + 3] = mote_dense_requantize(p, m + 3, a3);
         }
         for (; m < p->out_features; ++m) {
             const int8_t *w = p->weights + m * features;
@@ -821,7 +1249,7 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
             for (k = 0; k < features; ++k) {
                 acc += (uint32_t)(int32_t)w[k] * ((uint32_t)(int32_t)x[k] + offset);
             }
-            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+            out[m] = mote_dense_requantize(p, m, acc);
         }
     }
 }
@@ -865,9 +1293,6 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
 void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output)
 {
     const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
     const int32_t features = p->in_features;
     int32_t r, m, k;
 
@@ -892,7 +1317,7 @@ void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *ou
             if (k < features) {
                 acc += MOTE_U(mote_i4_value(*b)) * (MOTE_U(x[k]) + offset);
             }
-            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+            out[m] = mote_dense_requantize(p, m, acc);
         }
     }
 }
@@ -939,9 +1364,6 @@ void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *ou
 void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output)
 {
     const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
     const int32_t features = p->in_features;
     const int32_t mask_bytes = (features + 7) / 8;
     const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
@@ -967,7 +1389,7 @@ void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *
                     ++k;
                 }
             }
-            out[m] = mote_requantize(mote_i32_from_bits(acc), p->multiplier[m], p->shift[m], zp, act_min, act_max);
+            out[m] = mote_dense_requantize(p, m, acc);
         }
     }
 }
@@ -1587,6 +2009,116 @@ static inline int8_t mote_requantize(int32_t acc, int32_t multiplier, int32_t sh
     return mote_clamp_i8(v, act_min, act_max);
 }
 
+/* ---- hoisted scaling, for the kernels' inner loops ------------------------------------------------------- */
+
+/* mote_mbqm(x, multiplier, shift) with the per-channel work (clamping the shift, masks) done once by
+ * mote_scale_init. mote_scale_apply equals mote_mbqm for every x, multiplier and shift; the tests run both on
+ * the same cases. */
+typedef struct {
+    int32_t multiplier;
+    uint32_t left;  /* max(shift, 0), shift clamped to -31..30 as in mote_mbqm */
+    uint32_t right; /* max(-shift, 0) */
+    uint32_t mask;  /* 2^right - 1 */
+    uint32_t half;  /* mask >> 1 */
+} mote_scale;
+
+static inline mote_scale mote_scale_init(int32_t multiplier, int32_t shift)
+{
+    mote_scale s;
+    int32_t c = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
+    s.multiplier = multiplier;
+    s.left = c > 0 ? (uint32_t)c : 0u;
+    s.right = c > 0 ? 0u : (uint32_t)(-c);
+    s.mask = s.right == 0u ? 0u : (0xFFFFFFFFu >> (32u - s.right));
+    s.half = s.mask >> 1;
+    return s;
+}
+
+/* SRDHM is floor((a*b + 2^30) / 2^31) for both signs: gemmlowp's nudge 1 - 2^30 with truncation toward zero
+ * equals it for a*b < 0. The quotient's int32 bits are bits 31..62 of the 64-bit sum, taken with unsigned
+ * shifts (defined for every value). Only INT32_MIN * INT32_MIN does not fit; it saturates as in mote_srdhm.
+ * RDBPOT: floor(x / 2^right) by an unsigned shift of x or of ~x, plus one when the remainder exceeds half
+ * (half + 1 for negative x: ties away from zero), as in mote_rdbpot. */
+static inline int32_t mote_scale_apply(int32_t x, const mote_scale *s)
+{
+    const int32_t a = mote_wrap_shl(x, s->left);
+    uint32_t high, sign, q;
+    if (a == INT32_MIN && s->multiplier == INT32_MIN) {
+        high = 0x7FFFFFFFu;
+    } else {
+        const int64_t ab = (int64_t)a * (int64_t)s->multiplier;
+        high = (uint32_t)(((uint64_t)ab + 0x40000000u) >> 31);
+    }
+    sign = 0u - (high >> 31); /* all ones when negative */
+    q = ((high ^ sign) >> s->right) ^ sign;
+    q += (high & s->mask) > s->half - sign ? 1u : 0u;
+    return mote_i32_from_bits(q);
+}
+
+/* The output half of mote_requantize, for a value already scaled by mote_scale_apply: + zero point, clamp to
+ * [act_min, act_max]. The per-layer work is done once by mote_out_init: the bounds are moved to before the
+ * zero point is added (clamp(v + zp, lo, hi) = clamp(v, lo - zp, hi - zp) + zp, in the same order, so lo > hi
+ * still yields hi). That needs lo - zp not to overflow; any other zero point (never emitted by Mote) is added
+ * in 64 bits as in mote_requantize. */
+typedef struct {
+    int32_t zero_point;
+    int32_t lo, hi;     /* act_min - zero_point, act_max - zero_point */
+    int32_t act_min, act_max;
+    int32_t wide;       /* |zero_point| too large for lo/hi: add in 64 bits */
+} mote_out;
+
+static inline mote_out mote_out_init(int32_t output_zero_point, int8_t act_min, int8_t act_max)
+{
+    mote_out o;
+    o.zero_point = output_zero_point;
+    o.act_min = act_min;
+    o.act_max = act_max;
+    o.wide = output_zero_point < -65536 || output_zero_point > 65536;
+    o.lo = o.wide ? 0 : act_min - output_zero_point;
+    o.hi = o.wide ? 0 : act_max - output_zero_point;
+    return o;
+}
+
+/* mote_out_apply for a zero point in -65536..65536 (o->wide = 0), as the kernels check once per layer. */
+static inline int8_t mote_out_narrow(int32_t v, const mote_out *o)
+{
+    if (v < o->lo) {
+        v = o->lo;
+    }
+    if (v > o->hi) {
+        v = o->hi;
+    }
+    return (int8_t)(v + o->zero_point);
+}
+
+static inline int8_t mote_out_apply(int32_t v, const mote_out *o)
+{
+    if (o->wide) {
+        return mote_clamp_i8((int64_t)v + o->zero_point, o->act_min, o->act_max);
+    }
+    return mote_out_narrow(v, o);
+}
+
+/* mote_requantize(acc, multiplier, shift, zp, act_min, act_max) with all per-channel work hoisted. */
+typedef struct {
+    mote_scale scale;
+    mote_out out;
+} mote_requant;
+
+static inline mote_requant mote_requant_init(int32_t multiplier, int32_t shift, int32_t output_zero_point,
+                                             int8_t act_min, int8_t act_max)
+{
+    mote_requant r;
+    r.scale = mote_scale_init(multiplier, shift);
+    r.out = mote_out_init(output_zero_point, act_min, act_max);
+    return r;
+}
+
+static inline int8_t mote_requant_apply(int32_t acc, const mote_requant *r)
+{
+    return mote_out_apply(mote_scale_apply(acc, &r->scale), &r->out);
+}
+
 /* Saturating int32 -> int8 (TFLite: static_cast<int8_t>(std::min(std::max(x, -128), 127))). */
 static inline int8_t mote_sat_i8(int32_t x)
 {
@@ -1684,6 +2216,37 @@ static inline int8_t mote_i4_get(const uint8_t *packed, uint32_t i)
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mote_fixedpoint.h"
+
+/* Two multiply-accumulates per instruction where the core has the DSP extension (Cortex-M4/M7/M33...): the
+ * kernels' MOTE_DSP paths use the ACLE intrinsics, and give the same bits as their portable twins. */
+#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
+#include <arm_acle.h>
+#define MOTE_DSP 1
+#else
+#define MOTE_DSP 0
+#endif
+
+/* SXTB16 of v and of v rotated right by 8: (v0, v2) and (v1, v3) as int16 pairs. GCC 12 neither has __ror nor
+ * folds a rotate into SXTB16, so GCC gets the one-instruction form by inline assembly (as CMSIS does). */
+#if MOTE_DSP
+static inline uint32_t mote_sxtb16_even(uint32_t v)
+{
+    return (uint32_t)__sxtb16((int32_t)v);
+}
+
+static inline uint32_t mote_sxtb16_odd(uint32_t v)
+{
+#if defined(__GNUC__)
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+#else
+    return (uint32_t)__sxtb16((int32_t)((v >> 8) | (v << 24)));
+#endif
+}
+#endif
+
 /* Weight storage of a conv or dense layer (weight_format). The weights are rows x row_length in their logical
  * order: a row is one output channel's [in_channels/groups][kernel_height][kernel_width] (dense: one output
  * feature's [in_features]). Mote picks sparse only when it is strictly smaller than dense (QWeightStorage.swift).
@@ -1760,6 +2323,14 @@ typedef struct {
     int32_t clamp_min, clamp_max;
 } mote_dense_params;
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output);
+
+/* Output feature m of a dense layer from its wrapped accumulator (uint32_t bits): mote_requantize. */
+static inline int8_t mote_dense_requantize(const mote_dense_params *p, int32_t m, uint32_t acc)
+{
+    const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], p->output_zero_point,
+                                              (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    return mote_requant_apply(mote_i32_from_bits(acc), &rq);
+}
 void mote_dense_int4(const mote_dense_params *p, const int8_t *input, int8_t *output);
 void mote_dense_sparse(const mote_dense_params *p, const int8_t *input, int8_t *output);
 
@@ -1782,6 +2353,7 @@ typedef struct {
     int32_t output_multiplier, output_shift;
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
+    void *scratch; /* NULL, or 2 x 256 int32 (arena): each input's scaled value per int8 value, built per call */
 } mote_add_params;
 void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
