@@ -12,25 +12,32 @@ public enum MemoryPlanner {
     public static let concatCopiedSuffix = ", concats copied"
 
     /// Scratch bytes layer `layer`'s kernel needs inside the arena; the planner reserves them for that step only,
-    /// and the code generator passes their address in the layer's parameter block. Only convolutions use any
-    /// (layout in mote_kernels.h): `mote_conv_int4` decodes one output channel's row (rowLength bytes);
-    /// `mote_conv_sparse` the row's non-zeros as int32 input offsets and int8 values plus the whole row
-    /// (5 · maxRowNonZeros + rowLength bytes). int8 dense conv and every dense layer read their weights in place.
+    /// and the code generator passes their address in the layer's parameter block (layouts in the kernels):
+    /// `mote_conv_int4` decodes one output channel's row (rowLength bytes); `mote_conv_sparse` the row's
+    /// non-zeros as int32 input offsets and int8 values plus the whole row (5 · maxRowNonZeros + rowLength
+    /// bytes); int8 convolutions their im2col columns or padded depthwise plane; large adds two lookup tables.
+    /// Dense layers read their weights in place.
     public static func kernelScratchBytes(_ layer: QLayer) -> Int {
         if case .add(let p) = layer.op {
             return p.broadcast.shape.reduce(1, *) >= addTableMinElements ? addTableBytes : 0
         }
         guard case .conv(let p) = layer.op else { return 0 }
-        if p.weightStorage.bits == .int8, p.weightStorage.encoding == .dense {
+        return convScratchBytes(p, storage: p.weightStorage)
+    }
+
+    /// The scratch of `mote_conv` for the layer `p` with its weights stored as `storage`: the im2col or padded
+    /// depthwise path for int8 dense weights, else what the int4/sparse kernel needs.
+    public static func convScratchBytes(_ p: QConv, storage: QWeightStorage) -> Int {
+        if storage.bits == .int8, storage.encoding == .dense {
             if p.groups == 1 {
-                return im2colScratchBytes(outChannels: p.weightStorage.rows, taps: p.weightStorage.rowLength)
+                return im2colScratchBytes(outChannels: storage.rows, taps: storage.rowLength)
             }
             if p.groups == p.inChannels, p.groups == p.outChannels, p.kernelHeight == 3, p.kernelWidth == 3,
                p.dilationHeight == 1, p.dilationWidth == 1 {
                 return depthwiseScratchBytes(p)
             }
         }
-        return convScratchBytes(p.weightStorage)
+        return convScratchBytes(storage)
     }
 
     /// `mote_add`'s two 256-entry int32 tables of each input's scaled value (computed once per call, 512

@@ -45,7 +45,7 @@ struct KernelCase {
             w.int32s([p.inputOffset, p.outputZeroPoint, p.clampMin, p.clampMax])
             let storage = QWeightStorage(weights: p.weights, rows: p.outChannels, rowLength: p.weightRowLength,
                                          bits: p.weightBits, encoding: encoding)
-            w.weights(p.weights, storage, scratch: MemoryPlanner.convScratchBytes(storage))
+            w.weights(p.weights, storage, scratch: MemoryPlanner.convScratchBytes(p, storage: storage))
             w.int32s(p.bias)
             w.int32s(p.requant.map(\.multiplier))
             w.int32s(p.requant.map(\.shift))
