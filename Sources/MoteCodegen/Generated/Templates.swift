@@ -542,6 +542,33 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
     if (ky_lo == 0 && ky_hi == kh && kx_lo == 0 && kx_hi == kw) {
         const int8_t *src_c = x + iy0 * in_w + ix0;
         const int32_t row_step = dh * in_w;
+        if (dw == 1 && kw == 3 && kh == 3) {
+            /* The common 3x3 window, rows unrolled. While a fourth byte exists in the input row, a row is one
+             * 4-byte copy whose extra byte the next row overwrites (or lands in the spare bytes after the
+             * column); at the right edge, 2 + 1 bytes. */
+            const int32_t rs2 = 2 * row_step;
+            if (ix0 + 4 <= in_w) {
+                for (c = 0; c < p->in_channels; ++c) {
+                    memcpy(dst, src_c, 4);
+                    memcpy(dst + 3, src_c + row_step, 4);
+                    memcpy(dst + 6, src_c + rs2, 4);
+                    dst += 9;
+                    src_c += plane;
+                }
+            } else {
+                for (c = 0; c < p->in_channels; ++c) {
+                    memcpy(dst, src_c, 2);
+                    dst[2] = src_c[2];
+                    memcpy(dst + 3, src_c + row_step, 2);
+                    dst[5] = src_c[row_step + 2];
+                    memcpy(dst + 6, src_c + rs2, 2);
+                    dst[8] = src_c[rs2 + 2];
+                    dst += 9;
+                    src_c += plane;
+                }
+            }
+            return;
+        }
         if (dw == 1 && kw <= 4 && ix0 + 4 <= in_w) {
             /* A row of up to four taps as one 4-byte copy (a fourth byte exists in the input row): the extra
              * bytes land where the next row's taps go, or in the spare bytes after the column. */
@@ -568,18 +595,28 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
         }
         return;
     }
-    /* Border pixel: indices, not pointers (the window's origin may lie outside the input). */
+    /* Border pixel: per window row, padding left of kx_lo, the taps inside, padding from kx_hi; indices, not
+     * pointers (the window's origin may lie outside the input). */
     for (c = 0; c < p->in_channels; ++c) {
         for (ky = 0; ky < kh; ++ky) {
-            const int row_inside = ky >= ky_lo && ky < ky_hi;
-            const int32_t row = c * plane + (iy0 + ky * dh) * in_w + ix0;
-            for (kx = 0; kx < kw; ++kx) {
-                *dst++ = row_inside && kx >= kx_lo && kx < kx_hi ? x[row + kx * dw] : pad;
+            if (ky < ky_lo || ky >= ky_hi) {
+                memset(dst, pad, (size_t)kw);
+            } else {
+                const int32_t row = c * plane + (iy0 + ky * dh) * in_w + ix0;
+                for (kx = 0; kx < kx_lo; ++kx) {
+                    dst[kx] = pad;
+                }
+                for (; kx < kx_hi; ++kx) {
+                    dst[kx] = x[row + kx * dw];
+                }
+                for (; kx < kw; ++kx) {
+                    dst[kx] = pad;
+                }
             }
+            dst += kw;
         }
     }
 }
-
 
 /* int8 taps -> column `which` (0 or 1) of the interleaved pair-order buffer: per group of four taps the words
  * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]) of column 0, then the same two of column 1; the tail (taps mod 4)
@@ -613,12 +650,30 @@ static inline uint32_t mote_half(uint32_t word, int half)
     return h >= 0x8000u ? h - 0x10000u : h; /* sign-extended, as uint32_t bits */
 }
 
-/* acc[0..3] += (row a . column 0, row a . column 1, row b . column 0, row b . column 1) over `groups` groups of
- * four taps (pair-order columns, interleaved). */
-MOTE_NOINLINE static void mote_dot2x2(const int8_t *wa, const int8_t *wb, const uint32_t *c, int32_t groups, uint32_t acc[4])
+/* What every 2x2 block of one pixel pair shares. */
+typedef struct {
+    const uint32_t *cols;    /* the two columns, interleaved, in pair order */
+    const int16_t *tail;     /* [2][4]: the taps mod 4 of each column, in order */
+    int32_t groups;          /* full groups of four taps */
+    int32_t tail_taps;       /* taps mod 4 */
+    const mote_out *out;
+    int32_t two;             /* the second pixel exists (else column 1 repeats column 0 and is not stored) */
+} mote_im2col_pair;
+
+/* Output channels a and b (weight rows wa, wb; a lone last channel passes itself twice) at the pixel pair:
+ * acc = base + row . column over all taps, requantized, stored at oa[0..1] and ob[0..1]. One function per block
+ * so that GCC gives its loop every register (inlined into the pixel loop it spilled a pointer and the counter
+ * inside the loop, and reloaded the requantization constants around each store). */
+MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const int8_t *wa, const int8_t *wb,
+                                            uint32_t base_a, uint32_t base_b, const mote_scale *sa,
+                                            const mote_scale *sb, int8_t *oa, int8_t *ob)
 {
-    uint32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-    const uint32_t *const end = c + 4 * groups;
+    uint32_t a00 = base_a, a01 = base_a, a10 = base_b, a11 = base_b;
+    const uint32_t *c = pair->cols;
+    const uint32_t *const end = c + 4 * pair->groups;
+    int32_t k;
+    /* One group of four taps a step: 21 instructions for 16 multiply-accumulates under GCC 12 -O2 (unrolled by
+     * two, or counted down, GCC spilled more registers inside the loop). */
     while (c != end) {
         uint32_t va, vb;
         memcpy(&va, wa, 4);
@@ -638,26 +693,42 @@ MOTE_NOINLINE static void mote_dot2x2(const int8_t *wa, const int8_t *wb, const 
             a01 = (uint32_t)__smlad(ao, (int32_t)c[3], (int32_t)a01);
             a11 = (uint32_t)__smlad(bo, (int32_t)c[3], (int32_t)a11);
 #else
-            const uint32_t a0 = MOTE_U(wa[-4]), a1 = MOTE_U(wa[-3]), a2 = MOTE_U(wa[-2]), a3 = MOTE_U(wa[-1]);
-            const uint32_t b0 = MOTE_U(wb[-4]), b1 = MOTE_U(wb[-3]), b2 = MOTE_U(wb[-2]), b3 = MOTE_U(wb[-1]);
+            const uint32_t w0 = MOTE_U(wa[-4]), w1 = MOTE_U(wa[-3]), w2 = MOTE_U(wa[-2]), w3 = MOTE_U(wa[-1]);
+            const uint32_t v0 = MOTE_U(wb[-4]), v1 = MOTE_U(wb[-3]), v2 = MOTE_U(wb[-2]), v3 = MOTE_U(wb[-1]);
             const uint32_t x0 = mote_half(c[0], 0), x2 = mote_half(c[0], 1);
             const uint32_t x1 = mote_half(c[1], 0), x3 = mote_half(c[1], 1);
             const uint32_t y0 = mote_half(c[2], 0), y2 = mote_half(c[2], 1);
             const uint32_t y1 = mote_half(c[3], 0), y3 = mote_half(c[3], 1);
-            a00 += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
-            a01 += a0 * y0 + a1 * y1 + a2 * y2 + a3 * y3;
-            a10 += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
-            a11 += b0 * y0 + b1 * y1 + b2 * y2 + b3 * y3;
+            a00 += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3;
+            a01 += w0 * y0 + w1 * y1 + w2 * y2 + w3 * y3;
+            a10 += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3;
+            a11 += v0 * y0 + v1 * y1 + v2 * y2 + v3 * y3;
             (void)va;
             (void)vb;
 #endif
         }
         c += 4;
     }
-    acc[0] = a00;
-    acc[1] = a01;
-    acc[2] = a10;
-    acc[3] = a11;
+    for (k = 0; k < pair->tail_taps; ++k) {
+        a00 += MOTE_U(wa[k]) * MOTE_U(pair->tail[k]);
+        a01 += MOTE_U(wa[k]) * MOTE_U(pair->tail[4 + k]);
+        a10 += MOTE_U(wb[k]) * MOTE_U(pair->tail[k]);
+        a11 += MOTE_U(wb[k]) * MOTE_U(pair->tail[4 + k]);
+    }
+    {
+        /* All four results before any store: an int8_t store may alias the constants. */
+        const int8_t r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), sa), pair->out);
+        const int8_t r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), sa), pair->out);
+        const int8_t r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), sb), pair->out);
+        const int8_t r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), sb), pair->out);
+        const int two = pair->two;
+        oa[0] = r00;
+        ob[0] = r10;
+        if (two) {
+            oa[1] = r01;
+            ob[1] = r11;
+        }
+    }
 }
 
 MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8_t *input, int8_t *output)
@@ -675,6 +746,7 @@ MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8
     uint32_t *const cols = base + channels;
     int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    mote_im2col_pair pair;
     int32_t n, m, q, k;
 
     for (m = 0; m < channels; ++m) {
@@ -686,6 +758,12 @@ MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8
         base[m] = (uint32_t)p->bias[m] + wsum * offset;
         scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
     }
+    pair.cols = cols;
+    pair.tail = &tail[0][0];
+    pair.groups = groups4;
+    pair.tail_taps = taps & 3;
+    pair.out = &out_clamp;
+    pair.two = 1;
     for (n = 0; n < p->batch; ++n) {
         const int8_t *x = input + n * p->in_channels * p->in_height * p->in_width;
         int8_t *out = output + n * channels * pixels;
@@ -698,46 +776,12 @@ MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8
                 mote_im2col_bytes(p, x, (q + 1) / ow, (q + 1) % ow, pad, bytes);
             }
             mote_im2col_widen(bytes, cols, tail, 1, taps);
+            pair.two = two;
             for (m = 0; m < channels; m += 2) {
-                /* A lone last channel is computed twice and stored once. */
+                /* A lone last channel is computed twice and stored twice (the same bytes). */
                 const int32_t m1 = m + 1 < channels ? m + 1 : m;
-                const int8_t *wa = p->weights + m * taps;
-                const int8_t *wb = p->weights + m1 * taps;
-                uint32_t acc[4];
-                uint32_t a00, a01, a10, a11;
-                acc[0] = base[m];
-                acc[1] = base[m];
-                acc[2] = base[m1];
-                acc[3] = base[m1];
-                mote_dot2x2(wa, wb, cols, groups4, acc);
-                wa += 4 * groups4;
-                wb += 4 * groups4;
-                a00 = acc[0];
-                a01 = acc[1];
-                a10 = acc[2];
-                a11 = acc[3];
-                for (k = 0; k < (taps & 3); ++k) {
-                    a00 += MOTE_U(wa[k]) * MOTE_U(tail[0][k]);
-                    a01 += MOTE_U(wa[k]) * MOTE_U(tail[1][k]);
-                    a10 += MOTE_U(wb[k]) * MOTE_U(tail[0][k]);
-                    a11 += MOTE_U(wb[k]) * MOTE_U(tail[1][k]);
-                }
-                {
-                    /* All four results before any store: an int8_t store may alias the scales. */
-                    const mote_scale s0 = scales[m], s1 = scales[m1];
-                    const int8_t r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), &s0), &out_clamp);
-                    const int8_t r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), &s0), &out_clamp);
-                    const int8_t r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), &s1), &out_clamp);
-                    const int8_t r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), &s1), &out_clamp);
-                    int8_t *o0 = out + m * pixels + q;
-                    int8_t *o1 = out + m1 * pixels + q;
-                    o0[0] = r00;
-                    o1[0] = r10;
-                    if (two) {
-                        o0[1] = r01;
-                        o1[1] = r11;
-                    }
-                }
+                mote_im2col_block(&pair, p->weights + m * taps, p->weights + m1 * taps, base[m], base[m1],
+                                  &scales[m], &scales[m1], out + m * pixels + q, out + m1 * pixels + q);
             }
         }
     }
