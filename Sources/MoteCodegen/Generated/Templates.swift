@@ -58,6 +58,28 @@ static int8_t mote_add_combine(const mote_add_params *p, const mote_add_consts *
     return mote_requant_apply(raw, &k->out);
 }
 
+/* One run of table lookups: out[i] = requantize(table1[x1] +/- table2[x2]). Out of line, with the constants in
+ * locals, so that GCC keeps the loop in registers (inlined into mote_add it reloaded them from the stack for
+ * every element). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void mote_add_run_tables(const int32_t *table1, int32_t subtract, const mote_requant *rq, const int8_t *x1,
+                                int32_t step1, const int8_t *x2, int32_t step2, int8_t *out, int32_t run)
+{
+    const mote_requant r = *rq;
+    const int32_t *const table2 = table1 + 256;
+    int32_t i;
+    for (i = 0; i < run; ++i) {
+        const int32_t a = table1[*x1 + 128];
+        const int32_t b = table2[*x2 + 128];
+        const int32_t raw = subtract ? mote_add_wrap_sub(a, b) : mote_wrap_add(a, b);
+        out[i] = mote_requant_apply(raw, &r);
+        x1 += step1;
+        x2 += step2;
+    }
+}
+
 /* Walks the output shape in row-major order, reading each input at its own strides (0 on broadcast axes): the
  * innermost axis as one run, an odometer over the outer axes (up to MOTE_MAX_RANK). */
 void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output)
@@ -100,11 +122,7 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
         const int8_t *x2 = input2 + offset2;
         int8_t *out = output + r * run;
         if (p->scratch != NULL) {
-            const int32_t *const table1 = (const int32_t *)p->scratch;
-            const int32_t *const table2 = table1 + 256;
-            for (i = 0; i < run; ++i) {
-                out[i] = mote_add_combine(p, &k, table1[x1[i * step1] + 128], table2[x2[i * step2] + 128]);
-            }
+            mote_add_run_tables((const int32_t *)p->scratch, p->subtract, &k.out, x1, step1, x2, step2, out, run);
         } else {
             for (i = 0; i < run; ++i) {
                 out[i] = mote_add_combine(p, &k, mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, x1[i * step1]),
