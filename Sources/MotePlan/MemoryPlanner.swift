@@ -28,18 +28,18 @@ public enum MemoryPlanner {
     /// The scratch of `mote_conv` for the layer `p` with its weights stored as `storage`: the im2col or padded
     /// depthwise path for int8 dense weights, else what the int4/sparse kernel needs.
     public static func convScratchBytes(_ p: QConv, storage: QWeightStorage) -> Int {
-        if storage.bits == .int8, storage.encoding == .dense {
-            if p.groups == 1 {
-                // A 1×1 convolution over fewer than 16 channels runs faster on mote_conv's pointwise path (four
-                // pixels per weight load) than through im2col: VWW's 8-channel layer 7.9 vs 9.5 instructions/MAC
-                // on Cortex-M4. mote_conv takes im2col exactly when it gets the scratch.
-                if p.kernelHeight == 1, p.kernelWidth == 1, p.inChannels < im2colMinPointwiseChannels { return 0 }
-                return im2colScratchBytes(outChannels: storage.rows, taps: storage.rowLength)
-            }
-            if p.groups == p.inChannels, p.groups == p.outChannels, p.kernelHeight == 3, p.kernelWidth == 3,
-               p.dilationHeight == 1, p.dilationWidth == 1 {
-                return depthwiseScratchBytes(p)
-            }
+        // A 1×1 convolution over fewer than 16 channels runs faster on mote_conv's pointwise path (four pixels
+        // per weight load) than through im2col: VWW's 8-channel layer 7.9 vs 9.5 instructions/MAC on Cortex-M4.
+        // The C takes im2col by the same rule (MOTE_CONV_IM2COL in mote_kernels.h).
+        let im2col = p.groups == 1 && !(p.kernelHeight == 1 && p.kernelWidth == 1 && p.inChannels < im2colMinPointwiseChannels)
+        if storage.encoding == .dense, im2col {
+            let columns = im2colScratchBytes(outChannels: storage.rows, taps: storage.rowLength)
+            // int4: the block's two rows decoded to int8 as well.
+            return storage.bits == .int8 ? columns : columns + 2 * storage.rowLength
+        }
+        if storage.bits == .int8, storage.encoding == .dense, p.groups == p.inChannels, p.groups == p.outChannels,
+           p.kernelHeight == 3, p.kernelWidth == 3, p.dilationHeight == 1, p.dilationWidth == 1 {
+            return depthwiseScratchBytes(p)
         }
         return convScratchBytes(storage)
     }

@@ -336,7 +336,8 @@ MOTE_NOINLINE static void mote_conv_depthwise3x3_padded(const mote_conv_params *
  * and, rotated by 8, (w[4g+1], w[4g+3]): each pairs with one word in one SMLAD (two multiply-accumulates). The
  * portable path reads the same layout one product at a time. A tail of K mod 4 taps is kept apart, in order.
  * Scratch (MemoryPlanner.im2colScratchBytes): mote_scale[out_channels] (requantization hoisted per channel),
- * uint32 base[out_channels], 4 words per group of four taps, K + 4 bytes for one int8 column. */
+ * uint32 base[out_channels], 4 words per group of four taps, K + 4 bytes for one int8 column; for int4 weights
+ * (mote_conv_int4 calls this too) 2K more bytes, the block's two rows decoded to int8. */
 
 /* The window of output pixel (oy, ox) as int8 in tap order, padding taps = pad. */
 static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_t oy, int32_t ox, int8_t pad,
@@ -543,7 +544,33 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
     }
 }
 
-MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8_t *input, int8_t *output)
+/* Row `m` of int4 weights (rows of `taps` elements packed over the whole layer) as int8; pairs[b] holds the two
+ * values of packed byte b (low nibble first), so a whole byte is one lookup. */
+static void mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2], int32_t m, int32_t taps, int8_t *dst)
+{
+    const uint32_t first = (uint32_t)m * (uint32_t)taps;
+    const uint8_t *src;
+    int32_t k = 0;
+    if ((first & 1u) != 0u && taps > 0) {
+        dst[k++] = mote_i4_get(packed, first);
+    }
+    src = packed + ((first + (uint32_t)k) >> 1);
+    for (; k + 8 <= taps; k += 8) {
+        memcpy(dst + k, pairs[src[0]], 2);
+        memcpy(dst + k + 2, pairs[src[1]], 2);
+        memcpy(dst + k + 4, pairs[src[2]], 2);
+        memcpy(dst + k + 6, pairs[src[3]], 2);
+        src += 4;
+    }
+    for (; k + 2 <= taps; k += 2) {
+        memcpy(dst + k, pairs[*src++], 2);
+    }
+    if (k < taps) {
+        dst[k] = mote_i4_get(packed, first + (uint32_t)k);
+    }
+}
+
+void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output)
 {
     const int32_t taps = p->in_channels * p->kernel_height * p->kernel_width;
     const int32_t groups4 = taps >> 2;
@@ -557,13 +584,19 @@ MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8
     uint32_t *const base = (uint32_t *)(scales + channels);
     uint32_t *const cols = base + channels;
     int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
+    /* int4: the two rows of the current block, decoded (after the int8 column and its spare bytes). */
+    const int int4 = p->weight_format == MOTE_WEIGHTS_INT4 && int4_pairs != NULL;
+    int8_t *const rows = bytes + taps + 4;
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
     int32_t n, m, q, k;
 
     for (m = 0; m < channels; ++m) {
-        const int8_t *w = p->weights + m * taps;
+        const int8_t *w = int4 ? rows : p->weights + m * taps;
         uint32_t wsum = 0;
+        if (int4) {
+            mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
+        }
         for (k = 0; k < taps; ++k) {
             wsum += MOTE_U(w[k]);
         }
@@ -592,7 +625,16 @@ MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8
             for (m = 0; m < channels; m += 2) {
                 /* A lone last channel is computed twice and stored twice (the same bytes). */
                 const int32_t m1 = m + 1 < channels ? m + 1 : m;
-                mote_im2col_block(&pair, p->weights + m * taps, p->weights + m1 * taps, base[m], base[m1],
+                const int8_t *wa = p->weights + m * taps;
+                const int8_t *wb = p->weights + m1 * taps;
+                if (int4) {
+                    /* Decoded once per block: half a nibble per multiply-accumulate. */
+                    mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
+                    mote_i4_row(p->weight_nibbles, int4_pairs, m1, taps, rows + taps);
+                    wa = rows;
+                    wb = rows + taps;
+                }
+                mote_im2col_block(&pair, wa, wb, base[m], base[m1],
                                   &scales[m], &scales[m1], out + m * pixels + q, out + m1 * pixels + q);
             }
         }
@@ -632,7 +674,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 
     if (p->scratch != NULL && p->groups == 1 && p->input_offset >= -127 && p->input_offset <= 128 &&
         p->output_zero_point >= -128 && p->output_zero_point <= 127) {
-        mote_conv_im2col(p, input, output);
+        mote_conv_im2col(p, NULL, input, output);
         return;
     }
     if (p->kernel_height == 1 && kw == 1 && p->stride_height == 1 && sw == 1 && p->pad_top == 0 &&

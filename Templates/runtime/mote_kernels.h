@@ -101,6 +101,14 @@ typedef struct {
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
 void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output);
 void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output);
+/* The im2col path of mote_conv.c, groups 1, with its scratch: int8 weights (int4_pairs NULL), or int4 weights with
+ * int4_pairs[b] = the two int8 values of packed byte b (mote_conv_int4 passes its table for MOTE_CONV_IM2COL
+ * layers). */
+void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output);
+/* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1, except
+ * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
+#define MOTE_CONV_IM2COL(p)                                                                                       \
+    ((p)->groups == 1 && !((p)->kernel_height == 1 && (p)->kernel_width == 1 && (p)->in_channels < 16))
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
  * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4

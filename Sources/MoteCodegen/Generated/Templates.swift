@@ -542,7 +542,8 @@ MOTE_NOINLINE static void mote_conv_depthwise3x3_padded(const mote_conv_params *
  * and, rotated by 8, (w[4g+1], w[4g+3]): each pairs with one word in one SMLAD (two multiply-accumulates). The
  * portable path reads the same layout one product at a time. A tail of K mod 4 taps is kept apart, in order.
  * Scratch (MemoryPlanner.im2colScratchBytes): mote_scale[out_channels] (requantization hoisted per channel),
- * uint32 base[out_channels], 4 words per group of four taps, K + 4 bytes for one int8 column. */
+ * uint32 base[out_channels], 4 words per group of four taps, K + 4 bytes for one int8 column; for int4 weights
+ * (mote_conv_int4 calls this too) 2K more bytes, the block's two rows decoded to int8. */
 
 /* The window of output pixel (oy, ox) as int8 in tap order, padding taps = pad. */
 static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_t oy, int32_t ox, int8_t pad,
@@ -749,7 +750,33 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
     }
 }
 
-MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8_t *input, int8_t *output)
+/* Row `m` of int4 weights (rows of `taps` elements packed over the whole layer) as int8; pairs[b] holds the two
+ * values of packed byte b (low nibble first), so a whole byte is one lookup. */
+static void mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2], int32_t m, int32_t taps, int8_t *dst)
+{
+    const uint32_t first = (uint32_t)m * (uint32_t)taps;
+    const uint8_t *src;
+    int32_t k = 0;
+    if ((first & 1u) != 0u && taps > 0) {
+        dst[k++] = mote_i4_get(packed, first);
+    }
+    src = packed + ((first + (uint32_t)k) >> 1);
+    for (; k + 8 <= taps; k += 8) {
+        memcpy(dst + k, pairs[src[0]], 2);
+        memcpy(dst + k + 2, pairs[src[1]], 2);
+        memcpy(dst + k + 4, pairs[src[2]], 2);
+        memcpy(dst + k + 6, pairs[src[3]], 2);
+        src += 4;
+    }
+    for (; k + 2 <= taps; k += 2) {
+        memcpy(dst + k, pairs[*src++], 2);
+    }
+    if (k < taps) {
+        dst[k] = mote_i4_get(packed, first + (uint32_t)k);
+    }
+}
+
+void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output)
 {
     const int32_t taps = p->in_channels * p->kernel_height * p->kernel_width;
     const int32_t groups4 = taps >> 2;
@@ -763,13 +790,19 @@ MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8
     uint32_t *const base = (uint32_t *)(scales + channels);
     uint32_t *const cols = base + channels;
     int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
+    /* int4: the two rows of the current block, decoded (after the int8 column and its spare bytes). */
+    const int int4 = p->weight_format == MOTE_WEIGHTS_INT4 && int4_pairs != NULL;
+    int8_t *const rows = bytes + taps + 4;
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
     int32_t n, m, q, k;
 
     for (m = 0; m < channels; ++m) {
-        const int8_t *w = p->weights + m * taps;
+        const int8_t *w = int4 ? rows : p->weights + m * taps;
         uint32_t wsum = 0;
+        if (int4) {
+            mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
+        }
         for (k = 0; k < taps; ++k) {
             wsum += MOTE_U(w[k]);
         }
@@ -798,7 +831,16 @@ MOTE_NOINLINE static void mote_conv_im2col(const mote_conv_params *p, const int8
             for (m = 0; m < channels; m += 2) {
                 /* A lone last channel is computed twice and stored twice (the same bytes). */
                 const int32_t m1 = m + 1 < channels ? m + 1 : m;
-                mote_im2col_block(&pair, p->weights + m * taps, p->weights + m1 * taps, base[m], base[m1],
+                const int8_t *wa = p->weights + m * taps;
+                const int8_t *wb = p->weights + m1 * taps;
+                if (int4) {
+                    /* Decoded once per block: half a nibble per multiply-accumulate. */
+                    mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
+                    mote_i4_row(p->weight_nibbles, int4_pairs, m1, taps, rows + taps);
+                    wa = rows;
+                    wb = rows + taps;
+                }
+                mote_im2col_block(&pair, wa, wb, base[m], base[m1],
                                   &scales[m], &scales[m1], out + m * pixels + q, out + m1 * pixels + q);
             }
         }
@@ -838,7 +880,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 
     if (p->scratch != NULL && p->groups == 1 && p->input_offset >= -127 && p->input_offset <= 128 &&
         p->output_zero_point >= -128 && p->output_zero_point <= 127) {
-        mote_conv_im2col(p, input, output);
+        mote_conv_im2col(p, NULL, input, output);
         return;
     }
     if (p->kernel_height == 1 && kw == 1 && p->stride_height == 1 && sw == 1 && p->pad_top == 0 &&
@@ -977,7 +1019,8 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
  * Conv.swift). Per output channel the packed row is decoded once into the scratch (row_length bytes), then
  * mote_conv (mote_conv.c) runs on it as a one-channel int8 convolution of the channel's input group, so int4
  * layers take every tuned path of mote_conv (pointwise, strided, depthwise 3x3, generic) and an int8 model
- * carries none of this. The cost is one call per output channel (and batch element).
+ * carries none of this. The cost is one call per output channel (and batch element). Layers that take im2col
+ * (MOTE_CONV_IM2COL) instead run mote_conv.c's im2col path, which decodes each block's two rows.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -998,6 +1041,42 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
+/* mote_i4_pairs[b]: the two int4 values packed in byte b, low nibble first (mote_i4_value of each nibble). */
+static const int8_t mote_i4_pairs[256][2] = {
+    {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0},
+    {-8, 0}, {-7, 0}, {-6, 0}, {-5, 0}, {-4, 0}, {-3, 0}, {-2, 0}, {-1, 0},
+    {0, 1}, {1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {7, 1},
+    {-8, 1}, {-7, 1}, {-6, 1}, {-5, 1}, {-4, 1}, {-3, 1}, {-2, 1}, {-1, 1},
+    {0, 2}, {1, 2}, {2, 2}, {3, 2}, {4, 2}, {5, 2}, {6, 2}, {7, 2},
+    {-8, 2}, {-7, 2}, {-6, 2}, {-5, 2}, {-4, 2}, {-3, 2}, {-2, 2}, {-1, 2},
+    {0, 3}, {1, 3}, {2, 3}, {3, 3}, {4, 3}, {5, 3}, {6, 3}, {7, 3},
+    {-8, 3}, {-7, 3}, {-6, 3}, {-5, 3}, {-4, 3}, {-3, 3}, {-2, 3}, {-1, 3},
+    {0, 4}, {1, 4}, {2, 4}, {3, 4}, {4, 4}, {5, 4}, {6, 4}, {7, 4},
+    {-8, 4}, {-7, 4}, {-6, 4}, {-5, 4}, {-4, 4}, {-3, 4}, {-2, 4}, {-1, 4},
+    {0, 5}, {1, 5}, {2, 5}, {3, 5}, {4, 5}, {5, 5}, {6, 5}, {7, 5},
+    {-8, 5}, {-7, 5}, {-6, 5}, {-5, 5}, {-4, 5}, {-3, 5}, {-2, 5}, {-1, 5},
+    {0, 6}, {1, 6}, {2, 6}, {3, 6}, {4, 6}, {5, 6}, {6, 6}, {7, 6},
+    {-8, 6}, {-7, 6}, {-6, 6}, {-5, 6}, {-4, 6}, {-3, 6}, {-2, 6}, {-1, 6},
+    {0, 7}, {1, 7}, {2, 7}, {3, 7}, {4, 7}, {5, 7}, {6, 7}, {7, 7},
+    {-8, 7}, {-7, 7}, {-6, 7}, {-5, 7}, {-4, 7}, {-3, 7}, {-2, 7}, {-1, 7},
+    {0, -8}, {1, -8}, {2, -8}, {3, -8}, {4, -8}, {5, -8}, {6, -8}, {7, -8},
+    {-8, -8}, {-7, -8}, {-6, -8}, {-5, -8}, {-4, -8}, {-3, -8}, {-2, -8}, {-1, -8},
+    {0, -7}, {1, -7}, {2, -7}, {3, -7}, {4, -7}, {5, -7}, {6, -7}, {7, -7},
+    {-8, -7}, {-7, -7}, {-6, -7}, {-5, -7}, {-4, -7}, {-3, -7}, {-2, -7}, {-1, -7},
+    {0, -6}, {1, -6}, {2, -6}, {3, -6}, {4, -6}, {5, -6}, {6, -6}, {7, -6},
+    {-8, -6}, {-7, -6}, {-6, -6}, {-5, -6}, {-4, -6}, {-3, -6}, {-2, -6}, {-1, -6},
+    {0, -5}, {1, -5}, {2, -5}, {3, -5}, {4, -5}, {5, -5}, {6, -5}, {7, -5},
+    {-8, -5}, {-7, -5}, {-6, -5}, {-5, -5}, {-4, -5}, {-3, -5}, {-2, -5}, {-1, -5},
+    {0, -4}, {1, -4}, {2, -4}, {3, -4}, {4, -4}, {5, -4}, {6, -4}, {7, -4},
+    {-8, -4}, {-7, -4}, {-6, -4}, {-5, -4}, {-4, -4}, {-3, -4}, {-2, -4}, {-1, -4},
+    {0, -3}, {1, -3}, {2, -3}, {3, -3}, {4, -3}, {5, -3}, {6, -3}, {7, -3},
+    {-8, -3}, {-7, -3}, {-6, -3}, {-5, -3}, {-4, -3}, {-3, -3}, {-2, -3}, {-1, -3},
+    {0, -2}, {1, -2}, {2, -2}, {3, -2}, {4, -2}, {5, -2}, {6, -2}, {7, -2},
+    {-8, -2}, {-7, -2}, {-6, -2}, {-5, -2}, {-4, -2}, {-3, -2}, {-2, -2}, {-1, -2},
+    {0, -1}, {1, -1}, {2, -1}, {3, -1}, {4, -1}, {5, -1}, {6, -1}, {7, -1},
+    {-8, -1}, {-7, -1}, {-6, -1}, {-5, -1}, {-4, -1}, {-3, -1}, {-2, -1}, {-1, -1}
+};
+
 void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t in_per_group = p->in_channels / p->groups;
@@ -1008,6 +1087,12 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
     int8_t *const row = (int8_t *)p->scratch;
     mote_conv_params q = *p;
     int32_t n, m, j;
+
+    if (MOTE_CONV_IM2COL(p) && p->input_offset >= -127 && p->input_offset <= 128 && p->output_zero_point >= -128 &&
+        p->output_zero_point <= 127) {
+        mote_conv_im2col(p, mote_i4_pairs, input, output);
+        return;
+    }
 
     /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch.
      * A depthwise layer becomes a one-channel convolution, which mote_conv's depthwise path still takes. */
@@ -2365,6 +2450,14 @@ typedef struct {
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
 void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output);
 void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output);
+/* The im2col path of mote_conv.c, groups 1, with its scratch: int8 weights (int4_pairs NULL), or int4 weights with
+ * int4_pairs[b] = the two int8 values of packed byte b (mote_conv_int4 passes its table for MOTE_CONV_IM2COL
+ * layers). */
+void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output);
+/* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1, except
+ * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
+#define MOTE_CONV_IM2COL(p)                                                                                       \
+    ((p)->groups == 1 && !((p)->kernel_height == 1 && (p)->kernel_width == 1 && (p)->in_channels < 16))
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
  * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4
