@@ -37,8 +37,9 @@ public enum MemoryPlanner {
             // int4: the block's two rows decoded to int8 as well.
             return storage.bits == .int8 ? columns : columns + 2 * storage.rowLength
         }
-        if storage.bits == .int8, storage.encoding == .dense, p.groups == p.inChannels, p.groups == p.outChannels,
-           p.kernelHeight == 3, p.kernelWidth == 3, p.dilationHeight == 1, p.dilationWidth == 1 {
+        // int8 or int4 (MOTE_CONV_DEPTHWISE3X3 in mote_kernels.h: mote_conv_int4 takes the same path).
+        if storage.encoding == .dense, p.groups == p.inChannels, p.groups == p.outChannels, p.kernelHeight == 3,
+           p.kernelWidth == 3, p.dilationHeight == 1, p.dilationWidth == 1, p.outHeight >= 1, p.outWidth >= 1 {
             return depthwiseScratchBytes(p)
         }
         return convScratchBytes(storage)

@@ -217,12 +217,13 @@ MOTE_NOINLINE static void mote_conv_depthwise3x3(const mote_conv_params *p, cons
     }
 }
 
-/* Depthwise 3x3 with a scratch: per channel the plane is copied into the scratch with its padding filled with
+/* Depthwise 3x3 with a scratch (int8 weights, or int4: mote_conv_int4 calls it for MOTE_CONV_DEPTHWISE3X3
+ * layers, each channel's nine weights decoded first): per channel the plane is copied into the scratch with its padding filled with
  * the input zero point (-input_offset, so w * (x + input_offset) is zero there), then every output takes nine
  * unrolled products from base = bias + input_offset * sum(w), with no border cases. Scratch: the padded plane,
  * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes, and 4 spare bytes
  * (MemoryPlanner.depthwiseScratchBytes). */
-MOTE_NOINLINE static void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *input, int8_t *output)
+void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t in_h = p->in_height, in_w = p->in_width;
     const int32_t plane = in_h * in_w;
@@ -234,12 +235,19 @@ MOTE_NOINLINE static void mote_conv_depthwise3x3_padded(const mote_conv_params *
     const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
     int8_t *const padded = (int8_t *)p->scratch;
     int8_t *out = output;
+    int8_t decoded[9];
     int32_t n, m, r, oy, ox;
 
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x = input + (n * p->in_channels + m) * plane;
             const int8_t *w = p->weights + m * 9;
+            if (p->weight_format == MOTE_WEIGHTS_INT4) {
+                for (r = 0; r < 9; ++r) {
+                    decoded[r] = mote_i4_get(p->weight_nibbles, (uint32_t)(m * 9 + r));
+                }
+                w = decoded;
+            }
             const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
             const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);

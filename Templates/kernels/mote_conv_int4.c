@@ -77,6 +77,11 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
         mote_conv_im2col(p, mote_i4_pairs, input, output);
         return;
     }
+    if (MOTE_CONV_DEPTHWISE3X3(p) && p->input_offset >= -127 && p->input_offset <= 128 &&
+        p->output_zero_point >= -128 && p->output_zero_point <= 127) {
+        mote_conv_depthwise3x3_padded(p, input, output);
+        return;
+    }
 
     /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch.
      * A depthwise layer becomes a one-channel convolution, which mote_conv's depthwise path still takes. */

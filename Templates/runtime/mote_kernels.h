@@ -105,6 +105,13 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
  * int4_pairs[b] = the two int8 values of packed byte b (mote_conv_int4 passes its table for MOTE_CONV_IM2COL
  * layers). */
 void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output);
+/* The padded depthwise 3x3 path of mote_conv.c (int8 or int4 weights, with its scratch); mote_conv_int4 takes it
+ * for MOTE_CONV_DEPTHWISE3X3 layers. */
+void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *input, int8_t *output);
+#define MOTE_CONV_DEPTHWISE3X3(p)                                                                                 \
+    ((p)->groups == (p)->in_channels && (p)->groups == (p)->out_channels && (p)->kernel_height == 3 &&            \
+     (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
+     (p)->out_width >= 1)
 /* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1, except
  * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
 #define MOTE_CONV_IM2COL(p)                                                                                       \

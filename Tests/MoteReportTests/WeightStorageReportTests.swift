@@ -54,15 +54,17 @@ final class WeightStorageReportTests: XCTestCase {
         XCTAssertEqual(r.flashBytes, 35 + 20 + 40)
     }
 
-    /// The int4 conv decodes one 9-weight row into scratch: 9 bytes inside the arena while it runs, next to the
-    /// 16-byte input and the 48-byte output (73 bytes in use); placed at 4-byte offsets that needs 16 + 48 + 12.
+    /// The int4 conv (3 output channels, 9 taps) runs mote_conv's im2col path: per channel a base and a
+    /// mote_scale (3 · 24 bytes), two int16 columns of the 8 taps in whole groups of four (32), one int8 column
+    /// with 4 spare bytes (13) and the block's two decoded rows (18): 135 bytes inside the arena while it runs,
+    /// next to the 16-byte input and the 48-byte output (199 in use); at 4-byte offsets 16 + 48 + 136.
     func testScratchCountsAsRAM() {
         let r = report()
-        XCTAssertEqual(r.layers[0].scratchBytes, 9)
-        XCTAssertEqual(r.layers[0].ramBytes, 73)
-        XCTAssertEqual(r.arenaBytes, 76)
-        XCTAssertEqual(r.ramBytes, 76)
-        XCTAssertEqual(r.arena.peakScratchBytes, 9)
+        XCTAssertEqual(r.layers[0].scratchBytes, 3 * 24 + 32 + 13 + 18)
+        XCTAssertEqual(r.layers[0].ramBytes, 199)
+        XCTAssertEqual(r.arenaBytes, 200)
+        XCTAssertEqual(r.ramBytes, 200)
+        XCTAssertEqual(r.arena.peakScratchBytes, 135)
     }
 
     func testJSONAndMarkdownNameWidthAndStorage() throws {
@@ -73,7 +75,7 @@ final class WeightStorageReportTests: XCTestCase {
         XCTAssertEqual(layers[0]["weight_storage"] as? String, "dense")
         XCTAssertEqual(layers[2]["weight_storage"] as? String, "sparse")
         XCTAssertEqual(layers[2]["weight_non_zeros"] as? Int, 5)
-        XCTAssertEqual(layers[0]["scratch_bytes"] as? Int, 9)
+        XCTAssertEqual(layers[0]["scratch_bytes"] as? Int, 135)
         // A layer without weights: the keys are there, null.
         XCTAssertTrue(layers[1]["weight_bits"] is NSNull)
         XCTAssertTrue(layers[1]["weight_storage"] is NSNull)
@@ -81,7 +83,7 @@ final class WeightStorageReportTests: XCTestCase {
 
         let md = r.markdown()
         XCTAssertTrue(md.contains("| &nbsp;&nbsp;weights (int8, int4; sparse in 1 of 2 layers) | 35 |"), md)
-        XCTAssertTrue(md.contains("| 14 | int4 dense, 27 non-zeros, scratch 9 B |"), md)
+        XCTAssertTrue(md.contains("| 14 | int4 dense, 27 non-zeros, scratch 135 B |"), md)
         XCTAssertTrue(md.contains("| 21 | int8 sparse, 5 non-zeros |"), md)
         XCTAssertTrue(md.contains("of which kernel scratch"), md)
     }
