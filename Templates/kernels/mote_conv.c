@@ -217,6 +217,16 @@ MOTE_NOINLINE static void mote_conv_depthwise3x3(const mote_conv_params *p, cons
     }
 }
 
+/* Channel m's nine int4 depthwise weights, decoded into dst (returned). */
+static const int8_t *mote_dw_i4(const uint8_t *nibbles, int32_t m, int8_t dst[9])
+{
+    int32_t r;
+    for (r = 0; r < 9; ++r) {
+        dst[r] = mote_i4_get(nibbles, (uint32_t)(m * 9 + r));
+    }
+    return dst;
+}
+
 /* Depthwise 3x3 with a scratch (int8 weights, or int4: mote_conv_int4 calls it for MOTE_CONV_DEPTHWISE3X3
  * layers, each channel's nine weights decoded first): per channel the plane is copied into the scratch with its padding filled with
  * the input zero point (-input_offset, so w * (x + input_offset) is zero there), then every output takes nine
@@ -241,13 +251,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x = input + (n * p->in_channels + m) * plane;
-            const int8_t *w = p->weights + m * 9;
-            if (p->weight_format == MOTE_WEIGHTS_INT4) {
-                for (r = 0; r < 9; ++r) {
-                    decoded[r] = mote_i4_get(p->weight_nibbles, (uint32_t)(m * 9 + r));
-                }
-                w = decoded;
-            }
+            const int8_t *w = p->weight_format == MOTE_WEIGHTS_INT4 ? mote_dw_i4(p->weight_nibbles, m, decoded)
+                                                                     : p->weights + m * 9;
             const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
             const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
