@@ -259,6 +259,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
             const uint32_t base =
                 (uint32_t)p->bias[m] + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
             const mote_scale scale = mote_scale_init(p->multiplier[m], p->shift[m]);
+            const mote_rounding rounding = mote_rounding_init(&scale);
+            const int fast = mote_rounding_ok(&scale);
 #if MOTE_DSP
             /* Per kernel row: (w0, w2) as an int16 pair, and w1. */
             int32_t k02[3], k1[3];
@@ -312,9 +314,11 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
                         xo = (int32_t)mote_sxtb16_odd(v);
                         a0 = __smlabb(k1[2], xo, __smlad(k02[2], xe, a0));
                         a1 = __smlabt(k1[2], xe, __smlad(k02[2], xo, a1));
-                        *out++ = mote_out_narrow(mote_scale_apply(a0, &scale), &out_clamp);
+                        *out++ = fast ? mote_requant_fast(a0, &scale, &rounding, &out_clamp)
+                                      : mote_out_narrow(mote_scale_apply(a0, &scale), &out_clamp);
                         if (ox + 1 < p->out_width) {
-                            *out++ = mote_out_narrow(mote_scale_apply(a1, &scale), &out_clamp);
+                            *out++ = fast ? mote_requant_fast(a1, &scale, &rounding, &out_clamp)
+                                          : mote_out_narrow(mote_scale_apply(a1, &scale), &out_clamp);
                         }
                         r0 += 2;
                     }
@@ -326,7 +330,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
                     const uint32_t acc = base + w0 * MOTE_U(r0[0]) + w1 * MOTE_U(r0[1]) + w2 * MOTE_U(r0[2]) +
                                          w3 * MOTE_U(r1[0]) + w4 * MOTE_U(r1[1]) + w5 * MOTE_U(r1[2]) +
                                          w6 * MOTE_U(r2[0]) + w7 * MOTE_U(r2[1]) + w8 * MOTE_U(r2[2]);
-                    *out++ = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(acc), &scale), &out_clamp);
+                    *out++ = fast ? mote_requant_fast(mote_i32_from_bits(acc), &scale, &rounding, &out_clamp)
+                               : mote_out_narrow(mote_scale_apply(mote_i32_from_bits(acc), &scale), &out_clamp);
                     r0 += sw;
                 }
             }
@@ -484,6 +489,7 @@ typedef struct {
     int32_t tail_taps;       /* taps mod 4 */
     const mote_out *out;
     int32_t two;             /* the second pixel exists (else column 1 repeats column 0 and is not stored) */
+    int32_t fast;            /* every channel mote_rounding_ok: mote_requant_fast */
 } mote_im2col_pair;
 
 /* Output channels a and b (weight rows wa, wb; a lone last channel passes itself twice) at the pixel pair:
@@ -543,11 +549,20 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
     }
     {
         /* All four results before any store: an int8_t store may alias the constants. */
-        const int8_t r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), sa), pair->out);
-        const int8_t r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), sa), pair->out);
-        const int8_t r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), sb), pair->out);
-        const int8_t r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), sb), pair->out);
+        int8_t r00, r01, r10, r11;
         const int two = pair->two;
+        if (pair->fast) {
+            const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
+            r00 = mote_requant_fast(mote_i32_from_bits(a00), sa, &ra, pair->out);
+            r01 = mote_requant_fast(mote_i32_from_bits(a01), sa, &ra, pair->out);
+            r10 = mote_requant_fast(mote_i32_from_bits(a10), sb, &rb, pair->out);
+            r11 = mote_requant_fast(mote_i32_from_bits(a11), sb, &rb, pair->out);
+        } else {
+            r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), sa), pair->out);
+            r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), sa), pair->out);
+            r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), sb), pair->out);
+            r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), sb), pair->out);
+        }
         oa[0] = r00;
         ob[0] = r10;
         if (two) {
@@ -602,6 +617,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     int8_t *const rows = bytes + taps + 4;
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
+    int fast = 1;
     int32_t n, m, q, k;
 
     for (m = 0; m < channels; ++m) {
@@ -615,7 +631,9 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
         }
         base[m] = (uint32_t)p->bias[m] + wsum * offset;
         scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
+        fast = fast && mote_rounding_ok(&scales[m]);
     }
+    pair.fast = fast;
     pair.cols = cols;
     pair.tail = &tail[0][0];
     pair.groups = groups4;

@@ -15,6 +15,10 @@
 
 #include <stdint.h>
 
+#if defined(__ARM_FEATURE_SAT)
+#include <arm_acle.h> /* __ssat */
+#endif
+
 /* ---- helpers ----------------------------------------------------------------------------------------- */
 
 /* The int32 whose two's complement bit pattern is u. A plain (int32_t)u is implementation-defined for
@@ -211,6 +215,44 @@ static inline int8_t mote_out_apply(int32_t v, const mote_out *o)
         return mote_clamp_i8((int64_t)v + o->zero_point, o->act_min, o->act_max);
     }
     return mote_out_narrow(v, o);
+}
+
+/* The kernels' fast requantization, for layers where every channel has a right shift of 1..21 and a multiplier
+ * other than INT32_MIN (mote_rounding_ok), and a zero point in -128..127 (so the clamp bounds lo, hi lie in
+ * -255..255). The SRDHM result h is saturated to [-2^30, 2^30): when |h| >= 2^30 the exact quotient has
+ * magnitude >= 2^(30-right) - 1 >= 511 and clamps to the same bound as the saturated one. Then RDBPOT's
+ * floor((h + 2^(right-1) - [h < 0]) / 2^right) (ties away from zero) is an unsigned shift of
+ * h + nudge - [h < 0], nudge = 2^31 + 2^(right-1) (no wrap), minus unbias = 2^(31-right). Equal to
+ * mote_requantize wherever it applies; the tests run both on the same cases. */
+typedef struct {
+    uint32_t nudge;
+    uint32_t unbias;
+} mote_rounding;
+
+static inline int mote_rounding_ok(const mote_scale *s)
+{
+    return s->right >= 1u && s->right <= 21u && s->multiplier != INT32_MIN;
+}
+
+static inline mote_rounding mote_rounding_init(const mote_scale *s)
+{
+    mote_rounding r;
+    r.nudge = 0x80000000u + (1u << ((s->right - 1u) & 31u));
+    r.unbias = 0x80000000u >> (s->right & 31u);
+    return r;
+}
+
+static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const mote_rounding *r, const mote_out *o)
+{
+    const int64_t ab = (int64_t)mote_wrap_shl(acc, s->left) * (int64_t)s->multiplier;
+    const uint32_t high = (uint32_t)(((uint64_t)ab + 0x40000000u) >> 31);
+    int32_t h = mote_i32_from_bits(high);
+#if defined(__ARM_FEATURE_SAT)
+    h = __ssat(h, 31);
+#else
+    h = h > 0x3FFFFFFF ? 0x3FFFFFFF : (h < -0x40000000 ? -0x40000000 : h);
+#endif
+    return mote_out_narrow((int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias), o);
 }
 
 /* mote_requantize(acc, multiplier, shift, zp, act_min, act_max) with all per-channel work hoisted. */

@@ -31,6 +31,7 @@ final class SwiftVersusCTests: XCTestCase {
             let answer = FixedPoint.requantize(acc: acc, multiplier: m, shift: s, outputZeroPoint: zp, min: lo, max: hi)
             append("q \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
             append("Q \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
+            if (-128...127).contains(zp) { append("F \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer) }
         }
         mutating func saturate(_ x: Int32) {
             append("t \(x)", FixedPoint.saturateToInt8(x))

@@ -465,6 +465,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
             const uint32_t base =
                 (uint32_t)p->bias[m] + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
             const mote_scale scale = mote_scale_init(p->multiplier[m], p->shift[m]);
+            const mote_rounding rounding = mote_rounding_init(&scale);
+            const int fast = mote_rounding_ok(&scale);
 #if MOTE_DSP
             /* Per kernel row: (w0, w2) as an int16 pair, and w1. */
             int32_t k02[3], k1[3];
@@ -518,9 +520,11 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
                         xo = (int32_t)mote_sxtb16_odd(v);
                         a0 = __smlabb(k1[2], xo, __smlad(k02[2], xe, a0));
                         a1 = __smlabt(k1[2], xe, __smlad(k02[2], xo, a1));
-                        *out++ = mote_out_narrow(mote_scale_apply(a0, &scale), &out_clamp);
+                        *out++ = fast ? mote_requant_fast(a0, &scale, &rounding, &out_clamp)
+                                      : mote_out_narrow(mote_scale_apply(a0, &scale), &out_clamp);
                         if (ox + 1 < p->out_width) {
-                            *out++ = mote_out_narrow(mote_scale_apply(a1, &scale), &out_clamp);
+                            *out++ = fast ? mote_requant_fast(a1, &scale, &rounding, &out_clamp)
+                                          : mote_out_narrow(mote_scale_apply(a1, &scale), &out_clamp);
                         }
                         r0 += 2;
                     }
@@ -532,7 +536,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
                     const uint32_t acc = base + w0 * MOTE_U(r0[0]) + w1 * MOTE_U(r0[1]) + w2 * MOTE_U(r0[2]) +
                                          w3 * MOTE_U(r1[0]) + w4 * MOTE_U(r1[1]) + w5 * MOTE_U(r1[2]) +
                                          w6 * MOTE_U(r2[0]) + w7 * MOTE_U(r2[1]) + w8 * MOTE_U(r2[2]);
-                    *out++ = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(acc), &scale), &out_clamp);
+                    *out++ = fast ? mote_requant_fast(mote_i32_from_bits(acc), &scale, &rounding, &out_clamp)
+                               : mote_out_narrow(mote_scale_apply(mote_i32_from_bits(acc), &scale), &out_clamp);
                     r0 += sw;
                 }
             }
@@ -690,6 +695,7 @@ typedef struct {
     int32_t tail_taps;       /* taps mod 4 */
     const mote_out *out;
     int32_t two;             /* the second pixel exists (else column 1 repeats column 0 and is not stored) */
+    int32_t fast;            /* every channel mote_rounding_ok: mote_requant_fast */
 } mote_im2col_pair;
 
 /* Output channels a and b (weight rows wa, wb; a lone last channel passes itself twice) at the pixel pair:
@@ -749,11 +755,20 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
     }
     {
         /* All four results before any store: an int8_t store may alias the constants. */
-        const int8_t r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), sa), pair->out);
-        const int8_t r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), sa), pair->out);
-        const int8_t r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), sb), pair->out);
-        const int8_t r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), sb), pair->out);
+        int8_t r00, r01, r10, r11;
         const int two = pair->two;
+        if (pair->fast) {
+            const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
+            r00 = mote_requant_fast(mote_i32_from_bits(a00), sa, &ra, pair->out);
+            r01 = mote_requant_fast(mote_i32_from_bits(a01), sa, &ra, pair->out);
+            r10 = mote_requant_fast(mote_i32_from_bits(a10), sb, &rb, pair->out);
+            r11 = mote_requant_fast(mote_i32_from_bits(a11), sb, &rb, pair->out);
+        } else {
+            r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), sa), pair->out);
+            r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), sa), pair->out);
+            r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), sb), pair->out);
+            r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), sb), pair->out);
+        }
         oa[0] = r00;
         ob[0] = r10;
         if (two) {
@@ -808,6 +823,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     int8_t *const rows = bytes + taps + 4;
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
+    int fast = 1;
     int32_t n, m, q, k;
 
     for (m = 0; m < channels; ++m) {
@@ -821,7 +837,9 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
         }
         base[m] = (uint32_t)p->bias[m] + wsum * offset;
         scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
+        fast = fast && mote_rounding_ok(&scales[m]);
     }
+    pair.fast = fast;
     pair.cols = cols;
     pair.tail = &tail[0][0];
     pair.groups = groups4;
@@ -2066,6 +2084,10 @@ void mote_transpose(const mote_transpose_params *p, const int8_t *input, int8_t 
 
 #include <stdint.h>
 
+#if defined(__ARM_FEATURE_SAT)
+#include <arm_acle.h> /* __ssat */
+#endif
+
 /* ---- helpers ----------------------------------------------------------------------------------------- */
 
 /* The int32 whose two's complement bit pattern is u. A plain (int32_t)u is implementation-defined for
@@ -2262,6 +2284,44 @@ static inline int8_t mote_out_apply(int32_t v, const mote_out *o)
         return mote_clamp_i8((int64_t)v + o->zero_point, o->act_min, o->act_max);
     }
     return mote_out_narrow(v, o);
+}
+
+/* The kernels' fast requantization, for layers where every channel has a right shift of 1..21 and a multiplier
+ * other than INT32_MIN (mote_rounding_ok), and a zero point in -128..127 (so the clamp bounds lo, hi lie in
+ * -255..255). The SRDHM result h is saturated to [-2^30, 2^30): when |h| >= 2^30 the exact quotient has
+ * magnitude >= 2^(30-right) - 1 >= 511 and clamps to the same bound as the saturated one. Then RDBPOT's
+ * floor((h + 2^(right-1) - [h < 0]) / 2^right) (ties away from zero) is an unsigned shift of
+ * h + nudge - [h < 0], nudge = 2^31 + 2^(right-1) (no wrap), minus unbias = 2^(31-right). Equal to
+ * mote_requantize wherever it applies; the tests run both on the same cases. */
+typedef struct {
+    uint32_t nudge;
+    uint32_t unbias;
+} mote_rounding;
+
+static inline int mote_rounding_ok(const mote_scale *s)
+{
+    return s->right >= 1u && s->right <= 21u && s->multiplier != INT32_MIN;
+}
+
+static inline mote_rounding mote_rounding_init(const mote_scale *s)
+{
+    mote_rounding r;
+    r.nudge = 0x80000000u + (1u << ((s->right - 1u) & 31u));
+    r.unbias = 0x80000000u >> (s->right & 31u);
+    return r;
+}
+
+static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const mote_rounding *r, const mote_out *o)
+{
+    const int64_t ab = (int64_t)mote_wrap_shl(acc, s->left) * (int64_t)s->multiplier;
+    const uint32_t high = (uint32_t)(((uint64_t)ab + 0x40000000u) >> 31);
+    int32_t h = mote_i32_from_bits(high);
+#if defined(__ARM_FEATURE_SAT)
+    h = __ssat(h, 31);
+#else
+    h = h > 0x3FFFFFFF ? 0x3FFFFFFF : (h < -0x40000000 ? -0x40000000 : h);
+#endif
+    return mote_out_narrow((int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias), o);
 }
 
 /* mote_requantize(acc, multiplier, shift, zp, act_min, act_max) with all per-channel work hoisted. */
