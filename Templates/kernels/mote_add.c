@@ -44,10 +44,10 @@ static int32_t mote_add_scaled(int32_t input_offset, const mote_scale *scale, ui
 
 /* One element pair from the two scaled values: summed (or subtracted), requantized to the output. With Mote's
  * parameters no step overflows; for any others the int32 steps wrap, as TFLite's do on real targets. */
-static int8_t mote_add_combine(const mote_add_params *p, const mote_add_consts *k, int32_t scaled1, int32_t scaled2)
+static int8_t mote_add_combine(int32_t subtract, const mote_requant *out, int32_t scaled1, int32_t scaled2)
 {
-    const int32_t raw = p->subtract ? mote_add_wrap_sub(scaled1, scaled2) : mote_wrap_add(scaled1, scaled2);
-    return mote_requant_apply(raw, &k->out);
+    const int32_t raw = subtract ? mote_add_wrap_sub(scaled1, scaled2) : mote_wrap_add(scaled1, scaled2);
+    return mote_requant_apply(raw, out);
 }
 
 /* One run of table lookups: out[i] = requantize(table1[x1] +/- table2[x2]). Out of line, with the constants in
@@ -63,10 +63,7 @@ static void mote_add_run_tables(const int32_t *table1, int32_t subtract, const m
     const int32_t *const table2 = table1 + 256;
     int32_t i;
     for (i = 0; i < run; ++i) {
-        const int32_t a = table1[*x1 + 128];
-        const int32_t b = table2[*x2 + 128];
-        const int32_t raw = subtract ? mote_add_wrap_sub(a, b) : mote_wrap_add(a, b);
-        out[i] = mote_requant_apply(raw, &r);
+        out[i] = mote_add_combine(subtract, &r, table1[*x1 + 128], table2[*x2 + 128]);
         x1 += step1;
         x2 += step2;
     }
@@ -117,7 +114,8 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
             mote_add_run_tables((const int32_t *)p->scratch, p->subtract, &k.out, x1, step1, x2, step2, out, run);
         } else {
             for (i = 0; i < run; ++i) {
-                out[i] = mote_add_combine(p, &k, mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, x1[i * step1]),
+                out[i] = mote_add_combine(p->subtract, &k.out,
+                                          mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, x1[i * step1]),
                                           mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, x2[i * step2]));
             }
         }

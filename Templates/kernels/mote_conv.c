@@ -217,23 +217,42 @@ MOTE_NOINLINE static void mote_conv_depthwise3x3(const mote_conv_params *p, cons
     }
 }
 
-/* Channel m's nine int4 depthwise weights, decoded into dst (returned). */
-static const int8_t *mote_dw_i4(const uint8_t *nibbles, int32_t m, int8_t dst[9])
+/* Row `m` of int4 weights (rows of `taps` elements packed over the whole layer) as int8, into dst (returned);
+ * pairs[b] holds the two values of packed byte b (low nibble first), so a whole byte is one lookup. */
+static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2], int32_t m, int32_t taps,
+                                 int8_t *dst)
 {
-    int32_t r;
-    for (r = 0; r < 9; ++r) {
-        dst[r] = mote_i4_get(nibbles, (uint32_t)(m * 9 + r));
+    const uint32_t first = (uint32_t)m * (uint32_t)taps;
+    const uint8_t *src;
+    int32_t k = 0;
+    if ((first & 1u) != 0u && taps > 0) {
+        dst[k++] = mote_i4_get(packed, first);
+    }
+    src = packed + ((first + (uint32_t)k) >> 1);
+    for (; k + 8 <= taps; k += 8) {
+        memcpy(dst + k, pairs[src[0]], 2);
+        memcpy(dst + k + 2, pairs[src[1]], 2);
+        memcpy(dst + k + 4, pairs[src[2]], 2);
+        memcpy(dst + k + 6, pairs[src[3]], 2);
+        src += 4;
+    }
+    for (; k + 2 <= taps; k += 2) {
+        memcpy(dst + k, pairs[*src++], 2);
+    }
+    if (k < taps) {
+        dst[k] = mote_i4_get(packed, first + (uint32_t)k);
     }
     return dst;
 }
 
-/* Depthwise 3x3 with a scratch (int8 weights, or int4: mote_conv_int4 calls it for MOTE_CONV_DEPTHWISE3X3
- * layers, each channel's nine weights decoded first): per channel the plane is copied into the scratch with its padding filled with
- * the input zero point (-input_offset, so w * (x + input_offset) is zero there), then every output takes nine
+/* Depthwise 3x3 with a scratch (int8 weights, or int4 with int4_pairs: mote_conv_int4 calls it for
+ * MOTE_CONV_DEPTHWISE3X3 layers, each channel's nine weights decoded first): per channel the plane is copied into
+ * the scratch with its padding filled with the input zero point (-input_offset, so w * (x + input_offset) is zero there), then every output takes nine
  * unrolled products from base = bias + input_offset * sum(w), with no border cases. Scratch: the padded plane,
  * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes, and 4 spare bytes
  * (MemoryPlanner.depthwiseScratchBytes). */
-void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *input, int8_t *output)
+void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input,
+                                   int8_t *output)
 {
     const int32_t in_h = p->in_height, in_w = p->in_width;
     const int32_t plane = in_h * in_w;
@@ -251,8 +270,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x = input + (n * p->in_channels + m) * plane;
-            const int8_t *w = p->weight_format == MOTE_WEIGHTS_INT4 ? mote_dw_i4(p->weight_nibbles, m, decoded)
-                                                                     : p->weights + m * 9;
+            const int8_t *w = int4_pairs != NULL ? mote_i4_row(p->weight_nibbles, int4_pairs, m, 9, decoded)
+                                                  : p->weights + m * 9;
             const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
             const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
@@ -339,7 +358,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
     }
 }
 
-/* ---- im2col + 2x2 matrix product (groups 1, int8 weights, scratch given) ----------------------------------
+/* ---- im2col + 2x2 matrix product (groups 1, int8 or int4 weights, scratch given) --------------------------
  *
  * Per pair of output pixels, the two input columns (every tap of the window, k = (c * kernel_height + ky) *
  * kernel_width + kx, the weights' row order) are copied into the scratch as int16, padding taps holding the
@@ -572,32 +591,6 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
     }
 }
 
-/* Row `m` of int4 weights (rows of `taps` elements packed over the whole layer) as int8; pairs[b] holds the two
- * values of packed byte b (low nibble first), so a whole byte is one lookup. */
-static void mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2], int32_t m, int32_t taps, int8_t *dst)
-{
-    const uint32_t first = (uint32_t)m * (uint32_t)taps;
-    const uint8_t *src;
-    int32_t k = 0;
-    if ((first & 1u) != 0u && taps > 0) {
-        dst[k++] = mote_i4_get(packed, first);
-    }
-    src = packed + ((first + (uint32_t)k) >> 1);
-    for (; k + 8 <= taps; k += 8) {
-        memcpy(dst + k, pairs[src[0]], 2);
-        memcpy(dst + k + 2, pairs[src[1]], 2);
-        memcpy(dst + k + 4, pairs[src[2]], 2);
-        memcpy(dst + k + 6, pairs[src[3]], 2);
-        src += 4;
-    }
-    for (; k + 2 <= taps; k += 2) {
-        memcpy(dst + k, pairs[*src++], 2);
-    }
-    if (k < taps) {
-        dst[k] = mote_i4_get(packed, first + (uint32_t)k);
-    }
-}
-
 void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output)
 {
     const int32_t taps = p->in_channels * p->kernel_height * p->kernel_width;
@@ -613,7 +606,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     uint32_t *const cols = base + channels;
     int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
     /* int4: the two rows of the current block, decoded (after the int8 column and its spare bytes). */
-    const int int4 = p->weight_format == MOTE_WEIGHTS_INT4 && int4_pairs != NULL;
+    const int int4 = int4_pairs != NULL;
     int8_t *const rows = bytes + taps + 4;
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
@@ -621,11 +614,8 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     int32_t n, m, q, k;
 
     for (m = 0; m < channels; ++m) {
-        const int8_t *w = int4 ? rows : p->weights + m * taps;
+        const int8_t *w = int4 ? mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows) : p->weights + m * taps;
         uint32_t wsum = 0;
-        if (int4) {
-            mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
-        }
         for (k = 0; k < taps; ++k) {
             wsum += MOTE_U(w[k]);
         }
@@ -656,14 +646,12 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
             for (m = 0; m < channels; m += 2) {
                 /* A lone last channel is computed twice and stored twice (the same bytes). */
                 const int32_t m1 = m + 1 < channels ? m + 1 : m;
-                const int8_t *wa = p->weights + m * taps;
-                const int8_t *wb = p->weights + m1 * taps;
+                const int8_t *wa = int4 ? rows : p->weights + m * taps;
+                const int8_t *wb = int4 ? rows + taps : p->weights + m1 * taps;
                 if (int4) {
                     /* Decoded once per block: half a nibble per multiply-accumulate. */
                     mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
                     mote_i4_row(p->weight_nibbles, int4_pairs, m1, taps, rows + taps);
-                    wa = rows;
-                    wb = rows + taps;
                 }
                 mote_im2col_block(&pair, wa, wb, base[m], base[m1],
                                   &scales[m], &scales[m1], out + m * pixels + q, out + m1 * pixels + q);
@@ -703,9 +691,12 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     int8_t *out = output;
     int32_t n, m, oy, ox, c, ky, kx;
 
-    if (p->scratch != NULL && p->groups == 1 && p->input_offset >= -127 && p->input_offset <= 128 &&
-        p->output_zero_point >= -128 && p->output_zero_point <= 127) {
+    if (p->scratch != NULL && MOTE_CONV_IM2COL(p) && MOTE_CONV_INT8_POINTS(p)) {
         mote_conv_im2col(p, NULL, input, output);
+        return;
+    }
+    if (p->scratch != NULL && MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
+        mote_conv_depthwise3x3_padded(p, NULL, input, output);
         return;
     }
     if (p->kernel_height == 1 && kw == 1 && p->stride_height == 1 && sw == 1 && p->pad_top == 0 &&
@@ -721,11 +712,6 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     }
     if (p->groups == p->in_channels && p->groups == p->out_channels && p->kernel_height == 3 && kw == 3 &&
         p->dilation_height == 1 && dw == 1) {
-        if (p->scratch != NULL && p->input_offset >= -127 && p->input_offset <= 128 && p->output_zero_point >= -128 &&
-            p->output_zero_point <= 127 && p->out_height >= 1 && p->out_width >= 1) {
-            mote_conv_depthwise3x3_padded(p, input, output);
-            return;
-        }
         mote_conv_depthwise3x3(p, input, output);
         return;
     }

@@ -72,14 +72,12 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
     mote_conv_params q = *p;
     int32_t n, m, j;
 
-    if (MOTE_CONV_IM2COL(p) && p->input_offset >= -127 && p->input_offset <= 128 && p->output_zero_point >= -128 &&
-        p->output_zero_point <= 127) {
+    if (MOTE_CONV_IM2COL(p) && MOTE_CONV_INT8_POINTS(p)) {
         mote_conv_im2col(p, mote_i4_pairs, input, output);
         return;
     }
-    if (MOTE_CONV_DEPTHWISE3X3(p) && p->input_offset >= -127 && p->input_offset <= 128 &&
-        p->output_zero_point >= -128 && p->output_zero_point <= 127) {
-        mote_conv_depthwise3x3_padded(p, input, output);
+    if (MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
+        mote_conv_depthwise3x3_padded(p, mote_i4_pairs, input, output);
         return;
     }
 

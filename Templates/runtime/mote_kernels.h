@@ -105,9 +105,10 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
  * int4_pairs[b] = the two int8 values of packed byte b (mote_conv_int4 passes its table for MOTE_CONV_IM2COL
  * layers). */
 void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output);
-/* The padded depthwise 3x3 path of mote_conv.c (int8 or int4 weights, with its scratch); mote_conv_int4 takes it
- * for MOTE_CONV_DEPTHWISE3X3 layers. */
-void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *input, int8_t *output);
+/* The padded depthwise 3x3 path of mote_conv.c, with its scratch: int8 weights (int4_pairs NULL) or int4 (as
+ * above; mote_conv_int4 takes it for MOTE_CONV_DEPTHWISE3X3 layers). */
+void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input,
+                                   int8_t *output);
 #define MOTE_CONV_DEPTHWISE3X3(p)                                                                                 \
     ((p)->groups == (p)->in_channels && (p)->groups == (p)->out_channels && (p)->kernel_height == 3 &&            \
      (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
@@ -116,6 +117,11 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
  * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
 #define MOTE_CONV_IM2COL(p)                                                                                       \
     ((p)->groups == 1 && !((p)->kernel_height == 1 && (p)->kernel_width == 1 && (p)->in_channels < 16))
+/* What both scratch paths assume of the zero points (always true of Mote's int8 tensors): the padding value
+ * -input_offset is an int8, and the output zero point keeps the clamp bounds in -255..255. */
+#define MOTE_CONV_INT8_POINTS(p)                                                                                  \
+    ((p)->input_offset >= -127 && (p)->input_offset <= 128 && (p)->output_zero_point >= -128 &&                   \
+     (p)->output_zero_point <= 127)
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
  * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4

@@ -52,10 +52,10 @@ static int32_t mote_add_scaled(int32_t input_offset, const mote_scale *scale, ui
 
 /* One element pair from the two scaled values: summed (or subtracted), requantized to the output. With Mote's
  * parameters no step overflows; for any others the int32 steps wrap, as TFLite's do on real targets. */
-static int8_t mote_add_combine(const mote_add_params *p, const mote_add_consts *k, int32_t scaled1, int32_t scaled2)
+static int8_t mote_add_combine(int32_t subtract, const mote_requant *out, int32_t scaled1, int32_t scaled2)
 {
-    const int32_t raw = p->subtract ? mote_add_wrap_sub(scaled1, scaled2) : mote_wrap_add(scaled1, scaled2);
-    return mote_requant_apply(raw, &k->out);
+    const int32_t raw = subtract ? mote_add_wrap_sub(scaled1, scaled2) : mote_wrap_add(scaled1, scaled2);
+    return mote_requant_apply(raw, out);
 }
 
 /* One run of table lookups: out[i] = requantize(table1[x1] +/- table2[x2]). Out of line, with the constants in
@@ -71,10 +71,7 @@ static void mote_add_run_tables(const int32_t *table1, int32_t subtract, const m
     const int32_t *const table2 = table1 + 256;
     int32_t i;
     for (i = 0; i < run; ++i) {
-        const int32_t a = table1[*x1 + 128];
-        const int32_t b = table2[*x2 + 128];
-        const int32_t raw = subtract ? mote_add_wrap_sub(a, b) : mote_wrap_add(a, b);
-        out[i] = mote_requant_apply(raw, &r);
+        out[i] = mote_add_combine(subtract, &r, table1[*x1 + 128], table2[*x2 + 128]);
         x1 += step1;
         x2 += step2;
     }
@@ -125,7 +122,8 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
             mote_add_run_tables((const int32_t *)p->scratch, p->subtract, &k.out, x1, step1, x2, step2, out, run);
         } else {
             for (i = 0; i < run; ++i) {
-                out[i] = mote_add_combine(p, &k, mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, x1[i * step1]),
+                out[i] = mote_add_combine(p->subtract, &k.out,
+                                          mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, x1[i * step1]),
                                           mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, x2[i * step2]));
             }
         }
@@ -423,23 +421,42 @@ MOTE_NOINLINE static void mote_conv_depthwise3x3(const mote_conv_params *p, cons
     }
 }
 
-/* Channel m's nine int4 depthwise weights, decoded into dst (returned). */
-static const int8_t *mote_dw_i4(const uint8_t *nibbles, int32_t m, int8_t dst[9])
+/* Row `m` of int4 weights (rows of `taps` elements packed over the whole layer) as int8, into dst (returned);
+ * pairs[b] holds the two values of packed byte b (low nibble first), so a whole byte is one lookup. */
+static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2], int32_t m, int32_t taps,
+                                 int8_t *dst)
 {
-    int32_t r;
-    for (r = 0; r < 9; ++r) {
-        dst[r] = mote_i4_get(nibbles, (uint32_t)(m * 9 + r));
+    const uint32_t first = (uint32_t)m * (uint32_t)taps;
+    const uint8_t *src;
+    int32_t k = 0;
+    if ((first & 1u) != 0u && taps > 0) {
+        dst[k++] = mote_i4_get(packed, first);
+    }
+    src = packed + ((first + (uint32_t)k) >> 1);
+    for (; k + 8 <= taps; k += 8) {
+        memcpy(dst + k, pairs[src[0]], 2);
+        memcpy(dst + k + 2, pairs[src[1]], 2);
+        memcpy(dst + k + 4, pairs[src[2]], 2);
+        memcpy(dst + k + 6, pairs[src[3]], 2);
+        src += 4;
+    }
+    for (; k + 2 <= taps; k += 2) {
+        memcpy(dst + k, pairs[*src++], 2);
+    }
+    if (k < taps) {
+        dst[k] = mote_i4_get(packed, first + (uint32_t)k);
     }
     return dst;
 }
 
-/* Depthwise 3x3 with a scratch (int8 weights, or int4: mote_conv_int4 calls it for MOTE_CONV_DEPTHWISE3X3
- * layers, each channel's nine weights decoded first): per channel the plane is copied into the scratch with its padding filled with
- * the input zero point (-input_offset, so w * (x + input_offset) is zero there), then every output takes nine
+/* Depthwise 3x3 with a scratch (int8 weights, or int4 with int4_pairs: mote_conv_int4 calls it for
+ * MOTE_CONV_DEPTHWISE3X3 layers, each channel's nine weights decoded first): per channel the plane is copied into
+ * the scratch with its padding filled with the input zero point (-input_offset, so w * (x + input_offset) is zero there), then every output takes nine
  * unrolled products from base = bias + input_offset * sum(w), with no border cases. Scratch: the padded plane,
  * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes, and 4 spare bytes
  * (MemoryPlanner.depthwiseScratchBytes). */
-void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *input, int8_t *output)
+void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input,
+                                   int8_t *output)
 {
     const int32_t in_h = p->in_height, in_w = p->in_width;
     const int32_t plane = in_h * in_w;
@@ -457,8 +474,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x = input + (n * p->in_channels + m) * plane;
-            const int8_t *w = p->weight_format == MOTE_WEIGHTS_INT4 ? mote_dw_i4(p->weight_nibbles, m, decoded)
-                                                                     : p->weights + m * 9;
+            const int8_t *w = int4_pairs != NULL ? mote_i4_row(p->weight_nibbles, int4_pairs, m, 9, decoded)
+                                                  : p->weights + m * 9;
             const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
             const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
@@ -545,7 +562,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
     }
 }
 
-/* ---- im2col + 2x2 matrix product (groups 1, int8 weights, scratch given) ----------------------------------
+/* ---- im2col + 2x2 matrix product (groups 1, int8 or int4 weights, scratch given) --------------------------
  *
  * Per pair of output pixels, the two input columns (every tap of the window, k = (c * kernel_height + ky) *
  * kernel_width + kx, the weights' row order) are copied into the scratch as int16, padding taps holding the
@@ -778,32 +795,6 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
     }
 }
 
-/* Row `m` of int4 weights (rows of `taps` elements packed over the whole layer) as int8; pairs[b] holds the two
- * values of packed byte b (low nibble first), so a whole byte is one lookup. */
-static void mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2], int32_t m, int32_t taps, int8_t *dst)
-{
-    const uint32_t first = (uint32_t)m * (uint32_t)taps;
-    const uint8_t *src;
-    int32_t k = 0;
-    if ((first & 1u) != 0u && taps > 0) {
-        dst[k++] = mote_i4_get(packed, first);
-    }
-    src = packed + ((first + (uint32_t)k) >> 1);
-    for (; k + 8 <= taps; k += 8) {
-        memcpy(dst + k, pairs[src[0]], 2);
-        memcpy(dst + k + 2, pairs[src[1]], 2);
-        memcpy(dst + k + 4, pairs[src[2]], 2);
-        memcpy(dst + k + 6, pairs[src[3]], 2);
-        src += 4;
-    }
-    for (; k + 2 <= taps; k += 2) {
-        memcpy(dst + k, pairs[*src++], 2);
-    }
-    if (k < taps) {
-        dst[k] = mote_i4_get(packed, first + (uint32_t)k);
-    }
-}
-
 void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output)
 {
     const int32_t taps = p->in_channels * p->kernel_height * p->kernel_width;
@@ -819,7 +810,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     uint32_t *const cols = base + channels;
     int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
     /* int4: the two rows of the current block, decoded (after the int8 column and its spare bytes). */
-    const int int4 = p->weight_format == MOTE_WEIGHTS_INT4 && int4_pairs != NULL;
+    const int int4 = int4_pairs != NULL;
     int8_t *const rows = bytes + taps + 4;
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
@@ -827,11 +818,8 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     int32_t n, m, q, k;
 
     for (m = 0; m < channels; ++m) {
-        const int8_t *w = int4 ? rows : p->weights + m * taps;
+        const int8_t *w = int4 ? mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows) : p->weights + m * taps;
         uint32_t wsum = 0;
-        if (int4) {
-            mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
-        }
         for (k = 0; k < taps; ++k) {
             wsum += MOTE_U(w[k]);
         }
@@ -862,14 +850,12 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
             for (m = 0; m < channels; m += 2) {
                 /* A lone last channel is computed twice and stored twice (the same bytes). */
                 const int32_t m1 = m + 1 < channels ? m + 1 : m;
-                const int8_t *wa = p->weights + m * taps;
-                const int8_t *wb = p->weights + m1 * taps;
+                const int8_t *wa = int4 ? rows : p->weights + m * taps;
+                const int8_t *wb = int4 ? rows + taps : p->weights + m1 * taps;
                 if (int4) {
                     /* Decoded once per block: half a nibble per multiply-accumulate. */
                     mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
                     mote_i4_row(p->weight_nibbles, int4_pairs, m1, taps, rows + taps);
-                    wa = rows;
-                    wb = rows + taps;
                 }
                 mote_im2col_block(&pair, wa, wb, base[m], base[m1],
                                   &scales[m], &scales[m1], out + m * pixels + q, out + m1 * pixels + q);
@@ -909,9 +895,12 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     int8_t *out = output;
     int32_t n, m, oy, ox, c, ky, kx;
 
-    if (p->scratch != NULL && p->groups == 1 && p->input_offset >= -127 && p->input_offset <= 128 &&
-        p->output_zero_point >= -128 && p->output_zero_point <= 127) {
+    if (p->scratch != NULL && MOTE_CONV_IM2COL(p) && MOTE_CONV_INT8_POINTS(p)) {
         mote_conv_im2col(p, NULL, input, output);
+        return;
+    }
+    if (p->scratch != NULL && MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
+        mote_conv_depthwise3x3_padded(p, NULL, input, output);
         return;
     }
     if (p->kernel_height == 1 && kw == 1 && p->stride_height == 1 && sw == 1 && p->pad_top == 0 &&
@@ -927,11 +916,6 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     }
     if (p->groups == p->in_channels && p->groups == p->out_channels && p->kernel_height == 3 && kw == 3 &&
         p->dilation_height == 1 && dw == 1) {
-        if (p->scratch != NULL && p->input_offset >= -127 && p->input_offset <= 128 && p->output_zero_point >= -128 &&
-            p->output_zero_point <= 127 && p->out_height >= 1 && p->out_width >= 1) {
-            mote_conv_depthwise3x3_padded(p, input, output);
-            return;
-        }
         mote_conv_depthwise3x3(p, input, output);
         return;
     }
@@ -1119,14 +1103,12 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
     mote_conv_params q = *p;
     int32_t n, m, j;
 
-    if (MOTE_CONV_IM2COL(p) && p->input_offset >= -127 && p->input_offset <= 128 && p->output_zero_point >= -128 &&
-        p->output_zero_point <= 127) {
+    if (MOTE_CONV_IM2COL(p) && MOTE_CONV_INT8_POINTS(p)) {
         mote_conv_im2col(p, mote_i4_pairs, input, output);
         return;
     }
-    if (MOTE_CONV_DEPTHWISE3X3(p) && p->input_offset >= -127 && p->input_offset <= 128 &&
-        p->output_zero_point >= -128 && p->output_zero_point <= 127) {
-        mote_conv_depthwise3x3_padded(p, input, output);
+    if (MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
+        mote_conv_depthwise3x3_padded(p, mote_i4_pairs, input, output);
         return;
     }
 
@@ -2532,9 +2514,10 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
  * int4_pairs[b] = the two int8 values of packed byte b (mote_conv_int4 passes its table for MOTE_CONV_IM2COL
  * layers). */
 void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output);
-/* The padded depthwise 3x3 path of mote_conv.c (int8 or int4 weights, with its scratch); mote_conv_int4 takes it
- * for MOTE_CONV_DEPTHWISE3X3 layers. */
-void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *input, int8_t *output);
+/* The padded depthwise 3x3 path of mote_conv.c, with its scratch: int8 weights (int4_pairs NULL) or int4 (as
+ * above; mote_conv_int4 takes it for MOTE_CONV_DEPTHWISE3X3 layers). */
+void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input,
+                                   int8_t *output);
 #define MOTE_CONV_DEPTHWISE3X3(p)                                                                                 \
     ((p)->groups == (p)->in_channels && (p)->groups == (p)->out_channels && (p)->kernel_height == 3 &&            \
      (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
@@ -2543,6 +2526,11 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t *inpu
  * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
 #define MOTE_CONV_IM2COL(p)                                                                                       \
     ((p)->groups == 1 && !((p)->kernel_height == 1 && (p)->kernel_width == 1 && (p)->in_channels < 16))
+/* What both scratch paths assume of the zero points (always true of Mote's int8 tensors): the padding value
+ * -input_offset is an int8, and the output zero point keeps the clamp bounds in -255..255. */
+#define MOTE_CONV_INT8_POINTS(p)                                                                                  \
+    ((p)->input_offset >= -127 && (p)->input_offset <= 128 && (p)->output_zero_point >= -128 &&                   \
+     (p)->output_zero_point <= 127)
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
  * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4
