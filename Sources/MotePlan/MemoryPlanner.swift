@@ -53,9 +53,13 @@ public enum MemoryPlanner {
     public static let addTableMinElements = 1024
 
     /// `mote_conv`'s padded depthwise 3×3 path: one channel's plane with its padding, as the outputs read it, and
-    /// 4 spare bytes (the DSP path reads a word at the last output).
+    /// 4 spare bytes (the DSP path reads a word past an odd row), rounded up to a word; then the int32
+    /// accumulators of a chunk of output rows (`MOTE_DW_CHUNK_ROWS`: about 64 outputs, at least a row) and a
+    /// spare one.
     public static func depthwiseScratchBytes(_ p: QConv) -> Int {
-        ((p.outHeight - 1) * p.strideHeight + 3) * ((p.outWidth - 1) * p.strideWidth + 3) + 4
+        let plane = ((p.outHeight - 1) * p.strideHeight + 3) * ((p.outWidth - 1) * p.strideWidth + 3)
+        let chunkRows = p.outWidth >= 64 ? 1 : min(64 / p.outWidth, p.outHeight)
+        return (plane + 4 + 3) / 4 * 4 + 4 * (chunkRows * p.outWidth + 1)
     }
 
     /// `mote_conv`'s im2col path (int8, groups 1): per output channel a `mote_scale` (5 words) and a uint32

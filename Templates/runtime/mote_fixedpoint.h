@@ -32,13 +32,18 @@ static inline int32_t mote_i32_from_bits(uint32_t u)
 }
 
 /* floor(x / 2^e) for e in 0..31: an arithmetic shift right without relying on >> of a negative value
- * (implementation-defined in C99). For x < 0, ~x = -x-1 >= 0 and floor(x / 2^e) = -((-x-1) >> e) - 1. */
+ * (implementation-defined in C99). For x < 0, ~x = -x-1 >= 0 and floor(x / 2^e) = -((-x-1) >> e) - 1.
+ * GCC and clang define >> of a negative value as this shift (and do not fold the portable form into one). */
 static inline int32_t mote_asr(int32_t x, uint32_t e)
 {
+#if defined(__GNUC__)
+    return x >> e;
+#else
     if (x >= 0) {
         return (int32_t)((uint32_t)x >> e);
     }
     return -(int32_t)(~(uint32_t)x >> e) - 1;
+#endif
 }
 
 /* Wrapping (two's complement) int32 addition and multiplication by 2^e, e in 0..31, as TFLite's int32
@@ -253,6 +258,37 @@ static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const m
     h = h > 0x3FFFFFFF ? 0x3FFFFFFF : (h < -0x40000000 ? -0x40000000 : h);
 #endif
     return mote_out_narrow((int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias), o);
+}
+
+/* The kernels' shortest scaling, for a channel whose accumulators are known to be small: mote_bounded_ok(s, bound)
+ * with bound >= |acc| (the kernels take |bias| + (128 + |input_offset|) * sum |w|, once per channel), i.e.
+ * |acc| < 2^30, no left shift and a right shift of 1..30. Then 2 * acc fits in int32 and SRDHM(acc, multiplier)
+ * = floor((2 acc * multiplier + 2^31) / 2^32), one SMMULR where the core has it; |h| <= 2^30, so RDBPOT's
+ * floor((h + 2^(right-1) - [h < 0]) / 2^right) is an arithmetic shift that cannot overflow. Equal to
+ * mote_scale_apply wherever it applies; the tests run both on the same cases. */
+static inline int mote_bounded_ok(const mote_scale *s, uint64_t bound)
+{
+    return s->left == 0u && s->right >= 1u && s->right <= 30u && bound < 0x40000000u;
+}
+
+static inline int32_t mote_scale_bounded(int32_t acc, const mote_scale *s)
+{
+    int32_t h;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    __asm__("smmulr %0, %1, %2" : "=r"(h) : "r"(acc * 2), "r"(s->multiplier));
+#else
+    h = mote_i32_from_bits((uint32_t)(((uint64_t)((int64_t)acc * 2 * s->multiplier) + 0x80000000u) >> 32));
+#endif
+    return mote_asr(mote_i32_from_bits((uint32_t)h + s->half + 1u - ((uint32_t)h >> 31)), s->right);
+}
+
+/* A bound on |acc| for one output channel: |bias| + (128 + |input_offset|) * sum |w| (an int8 input plus the
+ * offset), in 64 bits so that no weight count overflows it. */
+static inline uint64_t mote_acc_bound(int32_t bias, int32_t input_offset, uint32_t abs_weight_sum)
+{
+    const uint64_t b = bias < 0 ? (uint64_t)(-(int64_t)bias) : (uint64_t)bias;
+    const uint64_t o = input_offset < 0 ? (uint64_t)(-(int64_t)input_offset) : (uint64_t)input_offset;
+    return b + (128u + o) * abs_weight_sum;
 }
 
 /* mote_requantize(acc, multiplier, shift, zp, act_min, act_max) with all per-channel work hoisted. */

@@ -113,6 +113,9 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     ((p)->groups == (p)->in_channels && (p)->groups == (p)->out_channels && (p)->kernel_height == 3 &&            \
      (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
      (p)->out_width >= 1)
+/* Output rows the padded depthwise path accumulates before it requantizes them: about 64 outputs, at least one
+ * row (MemoryPlanner.depthwiseScratchBytes sizes the scratch by the same rule). */
+#define MOTE_DW_CHUNK_ROWS(ow, oh) ((ow) >= 64 ? 1 : (64 / (ow) < (oh) ? 64 / (ow) : (oh)))
 /* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1, except
  * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
 #define MOTE_CONV_IM2COL(p)                                                                                       \

@@ -10,6 +10,8 @@
 //   Q acc mult shift zp lo hi  mote_requant_apply(acc, mote_requant_init(mult, shift, zp, lo, hi))
 //   F acc mult shift zp lo hi  mote_requant_fast(acc, ...) where mote_rounding_ok, else mote_requant_apply
 //                              (zp in -128..127)
+//   B acc mult shift zp lo hi  mote_out_narrow(mote_scale_bounded(acc, ...)) where mote_bounded_ok with bound |acc|,
+//                              else mote_requant_apply (zp in -128..127)
 //   t x                        mote_sat_i8(x)
 //   d sum count                mote_rounded_div(sum, count)
 //   a x1 x2 <12 params>        mote_add_elem(x1, x2, &params), params in mote_add_elem_params field order
@@ -31,6 +33,7 @@ static int arity(char op)
     case 'M': return 3;
     case 'Q': return 6;
     case 'F': return 6;
+    case 'B': return 6;
     case 't': return 1;
     case 'd': return 2;
     case 'a': return 14;
@@ -88,6 +91,14 @@ int main(void)
             const mote_rounding rd = mote_rounding_init(&sc);
             result = mote_rounding_ok(&sc) ? mote_requant_fast((int32_t)v[0], &sc, &rd, &out)
                                            : mote_out_apply(mote_scale_apply((int32_t)v[0], &sc), &out);
+            break;
+        }
+        case 'B': {
+            const mote_scale sc = mote_scale_init((int32_t)v[1], (int32_t)v[2]);
+            const mote_out out = mote_out_init((int32_t)v[3], (int8_t)v[4], (int8_t)v[5]);
+            const uint64_t bound = v[0] < 0 ? (uint64_t)(-v[0]) : (uint64_t)v[0];
+            result = mote_bounded_ok(&sc, bound) ? mote_out_narrow(mote_scale_bounded((int32_t)v[0], &sc), &out)
+                                                 : mote_out_apply(mote_scale_apply((int32_t)v[0], &sc), &out);
             break;
         }
         case 't':

@@ -31,7 +31,10 @@ final class SwiftVersusCTests: XCTestCase {
             let answer = FixedPoint.requantize(acc: acc, multiplier: m, shift: s, outputZeroPoint: zp, min: lo, max: hi)
             append("q \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
             append("Q \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
-            if (-128...127).contains(zp) { append("F \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer) }
+            if (-128...127).contains(zp) {
+                append("F \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
+                append("B \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
+            }
         }
         mutating func saturate(_ x: Int32) {
             append("t \(x)", FixedPoint.saturateToInt8(x))
@@ -89,6 +92,16 @@ final class SwiftVersusCTests: XCTestCase {
                         for (lo, hi) in bounds { c.requantize(acc, m, s, zp, lo, hi) }
                     }
                 }
+            }
+        }
+        // The bounded form's domain (|acc| < 2^30, right shift 1..30) at its edges and at rounding ties: with
+        // multiplier 2^30, SRDHM halves acc exactly (a tie at every odd acc), then RDBPOT meets its own ties.
+        for s: Int32 in [-1, -2, -3, -13, -29, -30, -31] {
+            for m: Int32 in [1 << 30, (1 << 30) + 1, 1_518_500_250, Int32.max, Int32.min, -(1 << 30)] {
+                for acc: Int32 in [-(1 << 30), -(1 << 30) + 1, (1 << 30) - 1, 1 << 30, 12_345_678, -12_345_677] {
+                    c.requantize(acc, m, s, 0, -128, 127)
+                }
+                for acc: Int32 in -40...40 { c.requantize(acc, m, s, 3, -128, 127) }
             }
         }
         for x: Int32 in -300...300 { c.saturate(x) }

@@ -449,28 +449,118 @@ static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2]
     return dst;
 }
 
+/* sum |w| of nine weights. */
+static uint32_t mote_abs9(const int8_t *w)
+{
+    uint32_t sum = 0;
+    int32_t k;
+    for (k = 0; k < 9; ++k) {
+        sum += (uint32_t)(w[k] < 0 ? -w[k] : w[k]);
+    }
+    return sum;
+}
+
+/* A row of one channel's accumulators to int8: kind 2 mote_scale_bounded, 1 mote_requant_fast, 0 mote_scale_apply
+ * (one loop per kind, so that each keeps the channel's constants in registers). */
+MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, int kind, const mote_scale *scale,
+                                           const mote_out *out_clamp, int8_t *out)
+{
+    const mote_scale s = *scale;
+    const mote_out o = *out_clamp;
+    int32_t i;
+    if (kind == 2) {
+        for (i = 0; i < count; ++i) {
+            out[i] = mote_out_narrow(mote_scale_bounded(acc[i], &s), &o);
+        }
+    } else if (kind == 1) {
+        const mote_rounding r = mote_rounding_init(&s);
+        for (i = 0; i < count; ++i) {
+            out[i] = mote_requant_fast(acc[i], &s, &r, &o);
+        }
+    } else {
+        for (i = 0; i < count; ++i) {
+            out[i] = mote_out_narrow(mote_scale_apply(acc[i], &s), &o);
+        }
+    }
+}
+
+#if MOTE_DSP
+/* The products of the padded depthwise kernel at stride 1: `rows` output rows of `ow` from the padded rows at r0
+ * (pw bytes apart) into acc[rows * ow], k = the channel's (w0, w2) pairs and w1 per kernel row. Two outputs per
+ * step: four bytes x0..x3 of a row give (x0, x2) and (x1, x3); acc0 += w0 x0 + w2 x2 + w1 x1, acc1 += w0 x1 +
+ * w2 x3 + w1 x2. A row of odd width also computes the output right of its last, from one byte past the row (the
+ * next row's first, or the scratch's spare bytes), into the next row's first slot, which that row overwrites (or
+ * the buffer's spare word). */
+MOTE_NOINLINE static void mote_dw_rows_dsp(const int8_t *r0, int32_t pw, int32_t rows, int32_t ow, const int32_t *k,
+                                           int32_t base, int32_t *acc)
+{
+    const int32_t k02_0 = k[0], k02_1 = k[1], k02_2 = k[2], k1_0 = k[3], k1_1 = k[4], k1_2 = k[5];
+    int32_t row, ox;
+    for (row = 0; row < rows; ++row) {
+        const int8_t *x = r0;
+        for (ox = 0; ox < ow; ox += 2) {
+            int32_t a0, a1, xe, xo;
+            uint32_t v;
+            memcpy(&v, x, 4);
+            xe = (int32_t)mote_sxtb16_even(v);
+            xo = (int32_t)mote_sxtb16_odd(v);
+            a0 = __smlabb(k1_0, xo, __smlad(k02_0, xe, base));
+            a1 = __smlabt(k1_0, xe, __smlad(k02_0, xo, base));
+            memcpy(&v, x + pw, 4);
+            xe = (int32_t)mote_sxtb16_even(v);
+            xo = (int32_t)mote_sxtb16_odd(v);
+            a0 = __smlabb(k1_1, xo, __smlad(k02_1, xe, a0));
+            a1 = __smlabt(k1_1, xe, __smlad(k02_1, xo, a1));
+            memcpy(&v, x + 2 * pw, 4);
+            xe = (int32_t)mote_sxtb16_even(v);
+            xo = (int32_t)mote_sxtb16_odd(v);
+            acc[ox] = __smlabb(k1_2, xo, __smlad(k02_2, xe, a0));
+            acc[ox + 1] = __smlabt(k1_2, xe, __smlad(k02_2, xo, a1));
+            x += 2;
+        }
+        acc += ow;
+        r0 += pw;
+    }
+}
+#endif
+
 /* Depthwise 3x3 with a scratch (int8 weights, or int4 with int4_pairs: mote_conv_int4 calls it for
- * MOTE_CONV_DEPTHWISE3X3 layers, each channel's nine weights decoded first): per channel the plane is copied into
- * the scratch with its padding filled with the input zero point (-input_offset, so w * (x + input_offset) is zero there), then every output takes nine
- * unrolled products from base = bias + input_offset * sum(w), with no border cases. Scratch: the padded plane,
- * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes, and 4 spare bytes
- * (MemoryPlanner.depthwiseScratchBytes). */
+ * MOTE_CONV_DEPTHWISE3X3 layers, each channel's nine weights decoded first). Per channel the plane is copied into
+ * the scratch, inside padding that holds the input zero point (-input_offset, so w * (x + input_offset) is zero
+ * there); every output of a row takes nine unrolled products from base = bias + input_offset * sum(w), with no
+ * border cases, into int32 accumulators, chunk rows at a time (MOTE_DW_CHUNK_ROWS: about 64 outputs), which
+ * mote_requant_row then narrows. Scratch (MemoryPlanner.depthwiseScratchBytes): the padded plane,
+ * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes and 4 spare bytes, rounded
+ * up to 4, then int32 acc[chunk * out_width + 1]. */
 void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input,
                                    int8_t *output)
 {
     const int32_t in_h = p->in_height, in_w = p->in_width;
     const int32_t plane = in_h * in_w;
     const int32_t sh = p->stride_height, sw = p->stride_width;
-    const int32_t ph = (p->out_height - 1) * sh + 3;
-    const int32_t pw = (p->out_width - 1) * sw + 3;
+    const int32_t oh = p->out_height, ow = p->out_width;
+    const int32_t ph = (oh - 1) * sh + 3;
+    const int32_t pw = (ow - 1) * sw + 3;
     const uint32_t offset = (uint32_t)p->input_offset;
     const int8_t pad = (int8_t)(-p->input_offset);
     const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
     int8_t *const padded = (int8_t *)p->scratch;
+    int32_t *const acc = (int32_t *)(void *)(padded + ((ph * pw + 4 + 3) & ~3));
+    const int32_t chunk = MOTE_DW_CHUNK_ROWS(ow, oh);
+    /* Padded row r is input row r - pad_top; rows [first_row, last_row) hold input. Columns [first, first +
+     * len) of such a row hold input columns [src0, src0 + len), clipped to the padded width; the rest of the
+     * plane is padding, the same for every channel, so it is filled once. */
+    const int32_t first_row = p->pad_top < 0 ? 0 : (p->pad_top > ph ? ph : p->pad_top);
+    const int32_t end_row = in_h + p->pad_top > ph ? ph : in_h + p->pad_top;
+    const int32_t last_row = end_row < first_row ? first_row : end_row;
+    const int32_t first = p->pad_left < 0 ? 0 : (p->pad_left > pw ? pw : p->pad_left);
+    const int32_t src0 = first - p->pad_left;
+    const int32_t len = in_w - src0 < pw - first ? in_w - src0 : pw - first;
     int8_t *out = output;
     int8_t decoded[9];
     int32_t n, m, r, oy, ox;
 
+    memset(padded, pad, (size_t)(ph * pw));
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x = input + (n * p->in_channels + m) * plane;
@@ -482,81 +572,56 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
             const uint32_t base =
                 (uint32_t)p->bias[m] + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
             const mote_scale scale = mote_scale_init(p->multiplier[m], p->shift[m]);
-            const mote_rounding rounding = mote_rounding_init(&scale);
-            const int fast = mote_rounding_ok(&scale);
+            const int kind = mote_bounded_ok(&scale, mote_acc_bound(p->bias[m], p->input_offset, mote_abs9(w)))
+                                 ? 2
+                                 : mote_rounding_ok(&scale);
 #if MOTE_DSP
-            /* Per kernel row: (w0, w2) as an int16 pair, and w1. */
-            int32_t k02[3], k1[3];
+            /* Per kernel row: (w0, w2) as an int16 pair; then w1 of each row. */
+            int32_t kernel[6];
             for (r = 0; r < 3; ++r) {
-                k02[r] = (int32_t)((MOTE_U(w[3 * r]) & 0xFFFFu) | (MOTE_U(w[3 * r + 2]) << 16));
-                k1[r] = w[3 * r + 1];
+                kernel[r] = (int32_t)((MOTE_U(w[3 * r]) & 0xFFFFu) | (MOTE_U(w[3 * r + 2]) << 16));
+                kernel[3 + r] = w[3 * r + 1];
             }
 #endif
-            for (r = 0; r < ph; ++r) {
-                /* Padded row r is input row r - pad_top: columns [pad_left, pad_left + in_w) of it hold the
-                 * input row, clipped to the padded width; the rest is padding. */
-                int8_t *dst = padded + r * pw;
-                const int32_t iy = r - p->pad_top;
-                const int32_t first = p->pad_left < 0 ? 0 : (p->pad_left > pw ? pw : p->pad_left);
-                const int32_t src0 = first - p->pad_left; /* input column at padded column `first` */
-                int32_t len = in_w - src0;
-                if (len > pw - first) {
-                    len = pw - first;
+            for (r = first_row; r < last_row; ++r) {
+                /* Only the columns that hold input change from channel to channel. A few bytes: word copies
+                 * inline, not a call per row. */
+                int8_t *dst = padded + r * pw + first;
+                const int8_t *src = x + (r - p->pad_top) * in_w + src0;
+                int32_t k = 0;
+                for (; k + 4 <= len; k += 4) {
+                    memcpy(dst + k, src + k, 4);
                 }
-                if (iy < 0 || iy >= in_h || len <= 0) {
-                    memset(dst, pad, (size_t)pw);
-                    continue;
+                for (; k < len; ++k) {
+                    dst[k] = src[k];
                 }
-                memset(dst, pad, (size_t)first);
-                memcpy(dst + first, x + iy * in_w + src0, (size_t)len);
-                memset(dst + first + len, pad, (size_t)(pw - first - len));
             }
-            for (oy = 0; oy < p->out_height; ++oy) {
-                const int8_t *r0 = padded + oy * sh * pw;
-                ox = 0;
+            for (oy = 0; oy < oh; oy += chunk) {
+                const int32_t rows = oh - oy < chunk ? oh - oy : chunk;
+                int32_t row;
 #if MOTE_DSP
                 if (sw == 1) {
-                    /* Two outputs per step: four bytes x0..x3 of a row give (x0, x2) and (x1, x3);
-                     * out0 += w0 x0 + w2 x2 + w1 x1, out1 += w0 x1 + w2 x3 + w1 x2. A lone last output reads
-                     * one byte past its row (at most into the scratch's 4 spare bytes) and stores out0 only. */
-                    for (; ox < p->out_width; ox += 2) {
-                        int32_t a0 = (int32_t)base, a1 = (int32_t)base, xe, xo;
-                        uint32_t v;
-                        memcpy(&v, r0, 4);
-                        xe = (int32_t)mote_sxtb16_even(v);
-                        xo = (int32_t)mote_sxtb16_odd(v);
-                        a0 = __smlabb(k1[0], xo, __smlad(k02[0], xe, a0));
-                        a1 = __smlabt(k1[0], xe, __smlad(k02[0], xo, a1));
-                        memcpy(&v, r0 + pw, 4);
-                        xe = (int32_t)mote_sxtb16_even(v);
-                        xo = (int32_t)mote_sxtb16_odd(v);
-                        a0 = __smlabb(k1[1], xo, __smlad(k02[1], xe, a0));
-                        a1 = __smlabt(k1[1], xe, __smlad(k02[1], xo, a1));
-                        memcpy(&v, r0 + 2 * pw, 4);
-                        xe = (int32_t)mote_sxtb16_even(v);
-                        xo = (int32_t)mote_sxtb16_odd(v);
-                        a0 = __smlabb(k1[2], xo, __smlad(k02[2], xe, a0));
-                        a1 = __smlabt(k1[2], xe, __smlad(k02[2], xo, a1));
-                        *out++ = fast ? mote_requant_fast(a0, &scale, &rounding, &out_clamp)
-                                      : mote_out_narrow(mote_scale_apply(a0, &scale), &out_clamp);
-                        if (ox + 1 < p->out_width) {
-                            *out++ = fast ? mote_requant_fast(a1, &scale, &rounding, &out_clamp)
-                                          : mote_out_narrow(mote_scale_apply(a1, &scale), &out_clamp);
-                        }
-                        r0 += 2;
-                    }
+                    mote_dw_rows_dsp(padded + oy * sh * pw, pw, rows, ow, kernel, (int32_t)base, acc);
+                    mote_requant_row(acc, rows * ow, kind, &scale, &out_clamp, out);
+                    out += rows * ow;
+                    continue;
                 }
 #endif
-                for (; ox < p->out_width; ++ox) {
-                    const int8_t *r1 = r0 + pw;
-                    const int8_t *r2 = r1 + pw;
-                    const uint32_t acc = base + w0 * MOTE_U(r0[0]) + w1 * MOTE_U(r0[1]) + w2 * MOTE_U(r0[2]) +
-                                         w3 * MOTE_U(r1[0]) + w4 * MOTE_U(r1[1]) + w5 * MOTE_U(r1[2]) +
-                                         w6 * MOTE_U(r2[0]) + w7 * MOTE_U(r2[1]) + w8 * MOTE_U(r2[2]);
-                    *out++ = fast ? mote_requant_fast(mote_i32_from_bits(acc), &scale, &rounding, &out_clamp)
-                               : mote_out_narrow(mote_scale_apply(mote_i32_from_bits(acc), &scale), &out_clamp);
-                    r0 += sw;
+                for (row = 0; row < rows; ++row) {
+                    const int8_t *r0 = padded + (oy + row) * sh * pw;
+                    int32_t *a = acc + row * ow;
+                    for (ox = 0; ox < ow; ++ox) {
+                        const int8_t *r1 = r0 + pw;
+                        const int8_t *r2 = r1 + pw;
+                        a[ox] = mote_i32_from_bits(base + w0 * MOTE_U(r0[0]) + w1 * MOTE_U(r0[1]) +
+                                                   w2 * MOTE_U(r0[2]) + w3 * MOTE_U(r1[0]) + w4 * MOTE_U(r1[1]) +
+                                                   w5 * MOTE_U(r1[2]) + w6 * MOTE_U(r2[0]) + w7 * MOTE_U(r2[1]) +
+                                                   w8 * MOTE_U(r2[2]));
+                        r0 += sw;
+                    }
                 }
+                mote_requant_row(acc, rows * ow, kind, &scale, &out_clamp, out);
+                out += rows * ow;
             }
         }
     }
@@ -697,6 +762,44 @@ static void mote_im2col_widen(const int8_t *src, uint32_t *words, int16_t tail[2
     }
 }
 
+/* A 1x1 window straight into column `which` of the pair-order buffer (as mote_im2col_bytes + mote_im2col_widen,
+ * without the byte copy): the taps are the channels of input pixel (iy, ix), one plane apart; a pixel outside the
+ * input (padding) is pad in every tap. */
+static void mote_im2col_pointwise(const mote_conv_params *p, const int8_t *x, int32_t oy, int32_t ox, int8_t pad,
+                                  uint32_t *words, int16_t tail[2][4], int32_t which)
+{
+    const int32_t plane = p->in_height * p->in_width;
+    const int32_t iy = oy * p->stride_height - p->pad_top;
+    const int32_t ix = ox * p->stride_width - p->pad_left;
+    const int32_t channels = p->in_channels;
+    const int inside = iy >= 0 && iy < p->in_height && ix >= 0 && ix < p->in_width;
+    const int8_t *src = x + (inside ? iy * p->in_width + ix : 0);
+    uint32_t *dst = words + 2 * which;
+    int32_t c = 0;
+    if (!inside) {
+        const uint32_t pair = (MOTE_U(pad) & 0xFFFFu) | (MOTE_U(pad) << 16);
+        for (; c + 4 <= channels; c += 4) {
+            dst[0] = pair;
+            dst[1] = pair;
+            dst += 4;
+        }
+        for (; c < channels; ++c) {
+            tail[which][c & 3] = pad;
+        }
+        return;
+    }
+    for (; c + 4 <= channels; c += 4) {
+        dst[0] = (MOTE_U(src[0]) & 0xFFFFu) | (MOTE_U(src[2 * plane]) << 16);
+        dst[1] = (MOTE_U(src[plane]) & 0xFFFFu) | (MOTE_U(src[3 * plane]) << 16);
+        dst += 4;
+        src += 4 * plane;
+    }
+    for (; c < channels; ++c) {
+        tail[which][c & 3] = *src;
+        src += plane;
+    }
+}
+
 /* The int16 in the low (half 0) or high (half 1) half of a column word. */
 static inline uint32_t mote_half(uint32_t word, int half)
 {
@@ -712,7 +815,8 @@ typedef struct {
     int32_t tail_taps;       /* taps mod 4 */
     const mote_out *out;
     int32_t two;             /* the second pixel exists (else column 1 repeats column 0 and is not stored) */
-    int32_t fast;            /* every channel mote_rounding_ok: mote_requant_fast */
+    int32_t fast;            /* 2: every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
+                              * mote_rounding_ok (mote_requant_fast); 0: mote_scale_apply */
 } mote_im2col_pair;
 
 /* Output channels a and b (weight rows wa, wb; a lone last channel passes itself twice) at the pixel pair:
@@ -774,7 +878,12 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
         /* All four results before any store: an int8_t store may alias the constants. */
         int8_t r00, r01, r10, r11;
         const int two = pair->two;
-        if (pair->fast) {
+        if (pair->fast == 2) {
+            r00 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a00), sa), pair->out);
+            r01 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a01), sa), pair->out);
+            r10 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a10), sb), pair->out);
+            r11 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a11), sb), pair->out);
+        } else if (pair->fast) {
             const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
             r00 = mote_requant_fast(mote_i32_from_bits(a00), sa, &ra, pair->out);
             r01 = mote_requant_fast(mote_i32_from_bits(a01), sa, &ra, pair->out);
@@ -812,22 +921,25 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     /* int4: the two rows of the current block, decoded (after the int8 column and its spare bytes). */
     const int int4 = int4_pairs != NULL;
     int8_t *const rows = bytes + taps + 4;
+    const int pointwise = p->kernel_height == 1 && p->kernel_width == 1;
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
-    int fast = 1;
+    int fast = 1, bounded = 1;
     int32_t n, m, q, k;
 
     for (m = 0; m < channels; ++m) {
         const int8_t *w = int4 ? mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows) : p->weights + m * taps;
-        uint32_t wsum = 0;
+        uint32_t wsum = 0, wabs = 0;
         for (k = 0; k < taps; ++k) {
             wsum += MOTE_U(w[k]);
+            wabs += (uint32_t)(w[k] < 0 ? -w[k] : w[k]);
         }
         base[m] = (uint32_t)p->bias[m] + wsum * offset;
         scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
         fast = fast && mote_rounding_ok(&scales[m]);
+        bounded = bounded && mote_bounded_ok(&scales[m], mote_acc_bound(p->bias[m], p->input_offset, wabs));
     }
-    pair.fast = fast;
+    pair.fast = bounded ? 2 : fast;
     pair.cols = cols;
     pair.tail = &tail[0][0];
     pair.groups = groups4;
@@ -840,12 +952,18 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
         for (q = 0; q < pixels; q += 2) {
             /* A lone last pixel fills both columns and is stored once. */
             const int two = q + 1 < pixels;
-            mote_im2col_bytes(p, x, q / ow, q % ow, pad, bytes);
-            mote_im2col_widen(bytes, cols, tail, 0, taps);
-            if (two) {
-                mote_im2col_bytes(p, x, (q + 1) / ow, (q + 1) % ow, pad, bytes);
+            const int32_t q1 = two ? q + 1 : q;
+            if (pointwise) {
+                mote_im2col_pointwise(p, x, q / ow, q % ow, pad, cols, tail, 0);
+                mote_im2col_pointwise(p, x, q1 / ow, q1 % ow, pad, cols, tail, 1);
+            } else {
+                mote_im2col_bytes(p, x, q / ow, q % ow, pad, bytes);
+                mote_im2col_widen(bytes, cols, tail, 0, taps);
+                if (two) {
+                    mote_im2col_bytes(p, x, q1 / ow, q1 % ow, pad, bytes);
+                }
+                mote_im2col_widen(bytes, cols, tail, 1, taps);
             }
-            mote_im2col_widen(bytes, cols, tail, 1, taps);
             pair.two = two;
             for (m = 0; m < channels; m += 2) {
                 /* A lone last channel is computed twice and stored twice (the same bytes). */
@@ -2083,13 +2201,18 @@ static inline int32_t mote_i32_from_bits(uint32_t u)
 }
 
 /* floor(x / 2^e) for e in 0..31: an arithmetic shift right without relying on >> of a negative value
- * (implementation-defined in C99). For x < 0, ~x = -x-1 >= 0 and floor(x / 2^e) = -((-x-1) >> e) - 1. */
+ * (implementation-defined in C99). For x < 0, ~x = -x-1 >= 0 and floor(x / 2^e) = -((-x-1) >> e) - 1.
+ * GCC and clang define >> of a negative value as this shift (and do not fold the portable form into one). */
 static inline int32_t mote_asr(int32_t x, uint32_t e)
 {
+#if defined(__GNUC__)
+    return x >> e;
+#else
     if (x >= 0) {
         return (int32_t)((uint32_t)x >> e);
     }
     return -(int32_t)(~(uint32_t)x >> e) - 1;
+#endif
 }
 
 /* Wrapping (two's complement) int32 addition and multiplication by 2^e, e in 0..31, as TFLite's int32
@@ -2304,6 +2427,37 @@ static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const m
     h = h > 0x3FFFFFFF ? 0x3FFFFFFF : (h < -0x40000000 ? -0x40000000 : h);
 #endif
     return mote_out_narrow((int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias), o);
+}
+
+/* The kernels' shortest scaling, for a channel whose accumulators are known to be small: mote_bounded_ok(s, bound)
+ * with bound >= |acc| (the kernels take |bias| + (128 + |input_offset|) * sum |w|, once per channel), i.e.
+ * |acc| < 2^30, no left shift and a right shift of 1..30. Then 2 * acc fits in int32 and SRDHM(acc, multiplier)
+ * = floor((2 acc * multiplier + 2^31) / 2^32), one SMMULR where the core has it; |h| <= 2^30, so RDBPOT's
+ * floor((h + 2^(right-1) - [h < 0]) / 2^right) is an arithmetic shift that cannot overflow. Equal to
+ * mote_scale_apply wherever it applies; the tests run both on the same cases. */
+static inline int mote_bounded_ok(const mote_scale *s, uint64_t bound)
+{
+    return s->left == 0u && s->right >= 1u && s->right <= 30u && bound < 0x40000000u;
+}
+
+static inline int32_t mote_scale_bounded(int32_t acc, const mote_scale *s)
+{
+    int32_t h;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    __asm__("smmulr %0, %1, %2" : "=r"(h) : "r"(acc * 2), "r"(s->multiplier));
+#else
+    h = mote_i32_from_bits((uint32_t)(((uint64_t)((int64_t)acc * 2 * s->multiplier) + 0x80000000u) >> 32));
+#endif
+    return mote_asr(mote_i32_from_bits((uint32_t)h + s->half + 1u - ((uint32_t)h >> 31)), s->right);
+}
+
+/* A bound on |acc| for one output channel: |bias| + (128 + |input_offset|) * sum |w| (an int8 input plus the
+ * offset), in 64 bits so that no weight count overflows it. */
+static inline uint64_t mote_acc_bound(int32_t bias, int32_t input_offset, uint32_t abs_weight_sum)
+{
+    const uint64_t b = bias < 0 ? (uint64_t)(-(int64_t)bias) : (uint64_t)bias;
+    const uint64_t o = input_offset < 0 ? (uint64_t)(-(int64_t)input_offset) : (uint64_t)input_offset;
+    return b + (128u + o) * abs_weight_sum;
 }
 
 /* mote_requantize(acc, multiplier, shift, zp, act_min, act_max) with all per-channel work hoisted. */
@@ -2522,6 +2676,9 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     ((p)->groups == (p)->in_channels && (p)->groups == (p)->out_channels && (p)->kernel_height == 3 &&            \
      (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
      (p)->out_width >= 1)
+/* Output rows the padded depthwise path accumulates before it requantizes them: about 64 outputs, at least one
+ * row (MemoryPlanner.depthwiseScratchBytes sizes the scratch by the same rule). */
+#define MOTE_DW_CHUNK_ROWS(ow, oh) ((ow) >= 64 ? 1 : (64 / (ow) < (oh) ? 64 / (ow) : (oh)))
 /* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1, except
  * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
 #define MOTE_CONV_IM2COL(p)                                                                                       \
