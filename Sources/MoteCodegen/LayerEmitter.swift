@@ -94,7 +94,9 @@ struct LayerEmitter {
             constants = w.bytes + 12 * p.outFeatures
             details.append("MACs \(p.macs); \(w.summary); bias \(4 * p.bias.count) bytes, requant \(8 * p.requant.count) bytes")
             body += w.definitions
-            body += array("int32_t", symbol("bias"), p.bias.map(CText.int32))
+            // mote_dense (int8) multiplies the raw inputs: its bias carries the input offset (mote_dense_params).
+            let bias = function == "mote_dense" ? Self.biasWithInputOffset(p) : p.bias
+            body += array("int32_t", symbol("bias"), bias.map(CText.int32))
             body += array("int32_t", symbol("multiplier"), p.requant.map { CText.int32($0.multiplier) })
             body += array("int32_t", symbol("shift"), p.requant.map { CText.int32($0.shift) })
             body += params("mote_dense_params", [
@@ -308,6 +310,16 @@ struct LayerEmitter {
     }
 
     /// The entry point for weights stored as `storage`: `base` (int8), `base_int4` or `base_sparse`.
+    /// bias[m] + inputOffset · Σₖ w[m][k], wrapping like the kernel's int32 sum: the same accumulator, modulo
+    /// 2³², as bias[m] + Σₖ w[m][k] · (x[k] + inputOffset).
+    static func biasWithInputOffset(_ p: QDense) -> [Int32] {
+        (0..<p.outFeatures).map { m in
+            let row = p.weights[(m * p.inFeatures)..<((m + 1) * p.inFeatures)]
+            let sum = row.reduce(Int32(0)) { $0 &+ Int32($1) }
+            return p.bias[m] &+ p.inputOffset &* sum
+        }
+    }
+
     static func function(_ base: String, _ storage: QWeightStorage) -> String {
         storage.encoding == .sparse ? base + "_sparse" : (storage.bits == .int4 ? base + "_int4" : base)
     }

@@ -50,23 +50,38 @@ static int8_t mote_add_combine(int32_t subtract, const mote_requant *out, int32_
     return mote_requant_apply(raw, out);
 }
 
-/* One run of table lookups: out[i] = requantize(table1[x1] +/- table2[x2]). Out of line, with the constants in
- * locals, so that GCC keeps the loop in registers (inlined into mote_add it reloaded them from the stack for
- * every element). */
+/* One run of table lookups: out[i] = requantize(table1[x1] + table2[x2]) (table2 holds the second input's scaled
+ * values negated for Sub). bounded: every sum is below 2^30 in magnitude and the output scale suits
+ * mote_scale_bounded. Out of line, with the constants in locals, so that GCC keeps the loop in registers (inlined
+ * into mote_add it reloaded them from the stack for every element). */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void mote_add_run_tables(const int32_t *table1, int32_t subtract, const mote_requant *rq, const int8_t *x1,
+static void mote_add_run_tables(const int32_t *table1, int bounded, const mote_requant *rq, const int8_t *x1,
                                 int32_t step1, const int8_t *x2, int32_t step2, int8_t *out, int32_t run)
 {
     const mote_requant r = *rq;
     const int32_t *const table2 = table1 + 256;
     int32_t i;
+    if (bounded) {
+        for (i = 0; i < run; ++i) {
+            out[i] = mote_out_narrow(mote_scale_bounded(table1[*x1 + 128] + table2[*x2 + 128], &r.scale), &r.out);
+            x1 += step1;
+            x2 += step2;
+        }
+        return;
+    }
     for (i = 0; i < run; ++i) {
-        out[i] = mote_add_combine(subtract, &r, table1[*x1 + 128], table2[*x2 + 128]);
+        out[i] = mote_add_combine(0, &r, table1[*x1 + 128], table2[*x2 + 128]);
         x1 += step1;
         x2 += step2;
     }
+}
+
+/* |v| as uint32_t (INT32_MIN included). */
+static uint32_t mote_add_abs(int32_t v)
+{
+    return v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
 }
 
 /* Walks the output shape in row-major order, reading each input at its own strides (0 on broadcast axes): the
@@ -81,6 +96,7 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
     int32_t offset2 = 0;
     int32_t r, i, d;
     mote_add_consts k;
+    int bounded = 0;
 
     if (b->rank < 0 || b->rank > MOTE_MAX_RANK) {
         return; /* never emitted by Mote */
@@ -101,17 +117,24 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
         /* Each scaled value depends on one int8 only: 2 x 256 of them once, then a lookup per element. */
         int32_t *const table1 = (int32_t *)p->scratch;
         int32_t *const table2 = table1 + 256;
+        uint32_t max1 = 0, max2 = 0;
         for (i = 0; i < 256; ++i) {
+            const int32_t s2 = mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, (int8_t)(i - 128));
             table1[i] = mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, (int8_t)(i - 128));
-            table2[i] = mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, (int8_t)(i - 128));
+            /* Sub adds the negated value: the same int32 wrapping difference. */
+            table2[i] = p->subtract ? mote_add_wrap_sub(0, s2) : s2;
+            max1 = mote_add_abs(table1[i]) > max1 ? mote_add_abs(table1[i]) : max1;
+            max2 = mote_add_abs(table2[i]) > max2 ? mote_add_abs(table2[i]) : max2;
         }
+        /* The sums stay below 2^30 in magnitude (so they do not wrap either): the short requantization. */
+        bounded = !k.out.out.wide && mote_bounded_ok(&k.out.scale, (uint64_t)max1 + max2);
     }
     for (r = 0; r < runs; ++r) {
         const int8_t *x1 = input1 + offset1;
         const int8_t *x2 = input2 + offset2;
         int8_t *out = output + r * run;
         if (p->scratch != NULL) {
-            mote_add_run_tables((const int32_t *)p->scratch, p->subtract, &k.out, x1, step1, x2, step2, out, run);
+            mote_add_run_tables((const int32_t *)p->scratch, bounded, &k.out, x1, step1, x2, step2, out, run);
         } else {
             for (i = 0; i < run; ++i) {
                 out[i] = mote_add_combine(p->subtract, &k.out,

@@ -245,17 +245,6 @@ static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2]
     return dst;
 }
 
-/* sum |w| of nine weights. */
-static uint32_t mote_abs9(const int8_t *w)
-{
-    uint32_t sum = 0;
-    int32_t k;
-    for (k = 0; k < 9; ++k) {
-        sum += (uint32_t)(w[k] < 0 ? -w[k] : w[k]);
-    }
-    return sum;
-}
-
 /* A row of one channel's accumulators to int8: kind 2 mote_scale_bounded, 1 mote_requant_fast, 0 mote_scale_apply
  * (one loop per kind, so that each keeps the channel's constants in registers). */
 MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, int kind, const mote_scale *scale,
@@ -368,7 +357,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
             const uint32_t base =
                 (uint32_t)p->bias[m] + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
             const mote_scale scale = mote_scale_init(p->multiplier[m], p->shift[m]);
-            const int kind = mote_bounded_ok(&scale, mote_acc_bound(p->bias[m], p->input_offset, mote_abs9(w)))
+            const int kind = mote_bounded_ok(&scale, mote_acc_bound(p->bias[m], p->input_offset, 9))
                                  ? 2
                                  : mote_rounding_ok(&scale);
 #if MOTE_DSP
@@ -603,6 +592,25 @@ static inline uint32_t mote_half(uint32_t word, int half)
     return h >= 0x8000u ? h - 0x10000u : h; /* sign-extended, as uint32_t bits */
 }
 
+/* The sum of n int8 values, modulo 2^32; under DSP two per SMLAD against (1, 1). */
+static uint32_t mote_sum_i8(const int8_t *w, int32_t n)
+{
+    uint32_t sum = 0;
+    int32_t k = 0;
+#if MOTE_DSP
+    for (; k + 4 <= n; k += 4) {
+        uint32_t v;
+        memcpy(&v, w + k, 4);
+        sum = (uint32_t)__smlad((int32_t)mote_sxtb16_even(v), 0x00010001, (int32_t)sum);
+        sum = (uint32_t)__smlad((int32_t)mote_sxtb16_odd(v), 0x00010001, (int32_t)sum);
+    }
+#endif
+    for (; k < n; ++k) {
+        sum += MOTE_U(w[k]);
+    }
+    return sum;
+}
+
 /* What every 2x2 block of one pixel pair shares. */
 typedef struct {
     const uint32_t *cols;    /* the two columns, interleaved, in pair order */
@@ -721,19 +729,14 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
     int fast = 1, bounded = 1;
-    int32_t n, m, q, k;
+    int32_t n, m, q;
 
     for (m = 0; m < channels; ++m) {
         const int8_t *w = int4 ? mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows) : p->weights + m * taps;
-        uint32_t wsum = 0, wabs = 0;
-        for (k = 0; k < taps; ++k) {
-            wsum += MOTE_U(w[k]);
-            wabs += (uint32_t)(w[k] < 0 ? -w[k] : w[k]);
-        }
-        base[m] = (uint32_t)p->bias[m] + wsum * offset;
+        base[m] = (uint32_t)p->bias[m] + mote_sum_i8(w, taps) * offset;
         scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
         fast = fast && mote_rounding_ok(&scales[m]);
-        bounded = bounded && mote_bounded_ok(&scales[m], mote_acc_bound(p->bias[m], p->input_offset, wabs));
+        bounded = bounded && mote_bounded_ok(&scales[m], mote_acc_bound(p->bias[m], p->input_offset, taps));
     }
     pair.fast = bounded ? 2 : fast;
     pair.cols = cols;

@@ -26,57 +26,88 @@
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-/* acc = bias[m] + sum_k w[m][k] * (x[r][k] + input_offset),
+#define MOTE_U(v) ((uint32_t)(int32_t)(v))
+
+/* Output feature m from its accumulator: mote_requantize, by mote_scale_bounded when the layer allows it. */
+static int8_t mote_dense_out(const mote_dense_params *p, const mote_out *o, int bounded, int32_t m, uint32_t acc)
+{
+    const mote_scale s = mote_scale_init(p->multiplier[m], p->shift[m]);
+    if (bounded) {
+        return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &s), o);
+    }
+    return mote_out_apply(mote_scale_apply(mote_i32_from_bits(acc), &s), o);
+}
+
+/* acc = bias[m] + sum_k w[m][k] * x[r][k], with the input offset already folded into bias (mote_dense_params),
  * out[r][m] = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  * The int32 accumulator wraps (computed in uint32_t), as in mote_conv. Wrapping addition is associative
- * and commutative, so computing four outputs per input load gives the reference bits for every input. */
+ * and commutative, so several outputs per input load give the reference bits for every input. */
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
 {
-    const uint32_t offset = (uint32_t)p->input_offset;
     const int32_t features = p->in_features;
+    const mote_out o = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    int bounded = !o.wide;
     int32_t r, m, k;
 
+    /* mote_bounded_ok for every feature, |acc| <= mote_acc_bound(bias, 0, in_features) = |bias| + 128 * 128 *
+     * in_features: no left shift, a right shift of 1..30 and |bias| < 2^30 - 128 * 128 * in_features. Checked per
+     * call (a few instructions per feature) instead of per output. */
+    {
+        const uint64_t products = (uint64_t)(features < 0 ? 0 : features) * 16384u;
+        const uint32_t limit = products < 0x40000000u ? 0x40000000u - (uint32_t)products : 0u;
+        for (m = 0; m < p->out_features && bounded; ++m) {
+            const int32_t b = p->bias[m];
+            const uint32_t magnitude = b < 0 ? 0u - (uint32_t)b : (uint32_t)b;
+            bounded = p->shift[m] <= -1 && p->shift[m] >= -30 && magnitude < limit;
+        }
+    }
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * features;
         int8_t *out = output + r * p->out_features;
         m = 0;
 #if MOTE_DSP
-        if (p->input_offset >= -127 && p->input_offset <= 128) {
-            /* Four inputs at a time as int16 pairs (x0 + offset, x2 + offset) and (x1 + offset, x3 + offset) (no
-             * 16-bit overflow: |x + offset| <= 255); three weight rows each split the same way by SXTB16: six
-             * SMLADs for 12 multiply-accumulates (four rows ran out of registers under GCC: 8 stack accesses a step).
-             * The tail of in_features mod 4 goes one by one. */
-            const uint32_t off2 = (offset & 0xFFFFu) | (offset << 16);
+        {
+            /* Four inputs at a time, split by SXTB16 into the int16 pairs (x0, x2) and (x1, x3); three weight rows
+             * split the same way: six SMLADs for 12 multiply-accumulates. The tail of in_features mod 4 goes one by
+             * one. */
             const int32_t k4 = features & ~3;
             for (; m + 3 <= p->out_features; m += 3) {
                 const int8_t *w0 = p->weights + m * features;
                 const int8_t *w1 = w0 + features;
                 const int8_t *w2 = w1 + features;
                 int32_t a0 = p->bias[m], a1 = p->bias[m + 1], a2 = p->bias[m + 2];
-                for (k = 0; k < k4; k += 4) {
+                const int8_t *xp = x;
+                const int8_t *const x_end = x + k4;
+                /* Pointers stepped, not indexed: GCC then keeps the loop in registers (20 instructions a step;
+                 * indexed, it spilled one; four rows, five). */
+                while (xp != x_end) {
                     uint32_t v;
                     int32_t xe, xo;
-                    memcpy(&v, x + k, 4);
-                    xe = __sadd16((int32_t)mote_sxtb16_even(v), (int32_t)off2);
-                    xo = __sadd16((int32_t)mote_sxtb16_odd(v), (int32_t)off2);
-                    memcpy(&v, w0 + k, 4);
+                    memcpy(&v, xp, 4);
+                    xp += 4;
+                    xe = (int32_t)mote_sxtb16_even(v);
+                    xo = (int32_t)mote_sxtb16_odd(v);
+                    memcpy(&v, w0, 4);
+                    w0 += 4;
                     a0 = __smlad((int32_t)mote_sxtb16_odd(v), xo, __smlad((int32_t)mote_sxtb16_even(v), xe, a0));
-                    memcpy(&v, w1 + k, 4);
+                    memcpy(&v, w1, 4);
+                    w1 += 4;
                     a1 = __smlad((int32_t)mote_sxtb16_odd(v), xo, __smlad((int32_t)mote_sxtb16_even(v), xe, a1));
-                    memcpy(&v, w2 + k, 4);
+                    memcpy(&v, w2, 4);
+                    w2 += 4;
                     a2 = __smlad((int32_t)mote_sxtb16_odd(v), xo, __smlad((int32_t)mote_sxtb16_even(v), xe, a2));
                 }
                 {
                     uint32_t u0 = (uint32_t)a0, u1 = (uint32_t)a1, u2 = (uint32_t)a2;
-                    for (; k < features; ++k) {
-                        const uint32_t xv = (uint32_t)(int32_t)x[k] + offset;
-                        u0 += (uint32_t)(int32_t)w0[k] * xv;
-                        u1 += (uint32_t)(int32_t)w1[k] * xv;
-                        u2 += (uint32_t)(int32_t)w2[k] * xv;
+                    for (k = k4; k < features; ++k) {
+                        const uint32_t xv = MOTE_U(x[k]);
+                        u0 += MOTE_U(*w0++) * xv;
+                        u1 += MOTE_U(*w1++) * xv;
+                        u2 += MOTE_U(*w2++) * xv;
                     }
-                    out[m] = mote_dense_requantize(p, m, u0);
-                    out[m + 1] = mote_dense_requantize(p, m + 1, u1);
-                    out[m + 2] = mote_dense_requantize(p, m + 2, u2);
+                    out[m] = mote_dense_out(p, &o, bounded, m, u0);
+                    out[m + 1] = mote_dense_out(p, &o, bounded, m + 1, u1);
+                    out[m + 2] = mote_dense_out(p, &o, bounded, m + 2, u2);
                 }
             }
         }
@@ -91,27 +122,29 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
             uint32_t a2 = (uint32_t)p->bias[m + 2];
             uint32_t a3 = (uint32_t)p->bias[m + 3];
             for (k = 0; k < features; ++k) {
-                const uint32_t xv = (uint32_t)(int32_t)x[k] + offset;
-                a0 += (uint32_t)(int32_t)w0[k] * xv;
-                a1 += (uint32_t)(int32_t)w1[k] * xv;
-                a2 += (uint32_t)(int32_t)w2[k] * xv;
-                a3 += (uint32_t)(int32_t)w3[k] * xv;
+                const uint32_t xv = MOTE_U(x[k]);
+                a0 += MOTE_U(w0[k]) * xv;
+                a1 += MOTE_U(w1[k]) * xv;
+                a2 += MOTE_U(w2[k]) * xv;
+                a3 += MOTE_U(w3[k]) * xv;
             }
-            out[m] = mote_dense_requantize(p, m, a0);
-            out[m + 1] = mote_dense_requantize(p, m + 1, a1);
-            out[m + 2] = mote_dense_requantize(p, m + 2, a2);
-            out[m + 3] = mote_dense_requantize(p, m + 3, a3);
+            out[m] = mote_dense_out(p, &o, bounded, m, a0);
+            out[m + 1] = mote_dense_out(p, &o, bounded, m + 1, a1);
+            out[m + 2] = mote_dense_out(p, &o, bounded, m + 2, a2);
+            out[m + 3] = mote_dense_out(p, &o, bounded, m + 3, a3);
         }
         for (; m < p->out_features; ++m) {
             const int8_t *w = p->weights + m * features;
             uint32_t acc = (uint32_t)p->bias[m];
             for (k = 0; k < features; ++k) {
-                acc += (uint32_t)(int32_t)w[k] * ((uint32_t)(int32_t)x[k] + offset);
+                acc += MOTE_U(w[k]) * MOTE_U(x[k]);
             }
-            out[m] = mote_dense_requantize(p, m, acc);
+            out[m] = mote_dense_out(p, &o, bounded, m, acc);
         }
     }
 }
+
+#undef MOTE_U
 
 #if defined(__clang__)
 #pragma clang diagnostic pop

@@ -261,7 +261,7 @@ static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const m
 }
 
 /* The kernels' shortest scaling, for a channel whose accumulators are known to be small: mote_bounded_ok(s, bound)
- * with bound >= |acc| (the kernels take |bias| + (128 + |input_offset|) * sum |w|, once per channel), i.e.
+ * with bound >= |acc| (the kernels take mote_acc_bound, once per channel), i.e.
  * |acc| < 2^30, no left shift and a right shift of 1..30. Then 2 * acc fits in int32 and SRDHM(acc, multiplier)
  * = floor((2 acc * multiplier + 2^31) / 2^32), one SMMULR where the core has it; |h| <= 2^30, so RDBPOT's
  * floor((h + 2^(right-1) - [h < 0]) / 2^right) is an arithmetic shift that cannot overflow. Equal to
@@ -282,13 +282,13 @@ static inline int32_t mote_scale_bounded(int32_t acc, const mote_scale *s)
     return mote_asr(mote_i32_from_bits((uint32_t)h + s->half + 1u - ((uint32_t)h >> 31)), s->right);
 }
 
-/* A bound on |acc| for one output channel: |bias| + (128 + |input_offset|) * sum |w| (an int8 input plus the
- * offset), in 64 bits so that no weight count overflows it. */
-static inline uint64_t mote_acc_bound(int32_t bias, int32_t input_offset, uint32_t abs_weight_sum)
+/* A bound on |acc| for one output channel of `taps` products: |bias| + (128 + |input_offset|) * 128 * taps
+ * (|w| <= 128, an int8 input plus the offset), in 64 bits so that no tap count overflows it. */
+static inline uint64_t mote_acc_bound(int32_t bias, int32_t input_offset, int32_t taps)
 {
     const uint64_t b = bias < 0 ? (uint64_t)(-(int64_t)bias) : (uint64_t)bias;
     const uint64_t o = input_offset < 0 ? (uint64_t)(-(int64_t)input_offset) : (uint64_t)input_offset;
-    return b + (128u + o) * abs_weight_sum;
+    return b + (128u + o) * 128u * (uint64_t)(taps < 0 ? 0 : taps);
 }
 
 /* mote_requantize(acc, multiplier, shift, zp, act_min, act_max) with all per-channel work hoisted. */

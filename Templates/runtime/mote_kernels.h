@@ -137,10 +137,13 @@ typedef struct {
     const uint8_t *weight_mask;           /* sparse */
     const uint16_t *weight_row_start16;   /* sparse */
     const uint32_t *weight_row_start32;   /* sparse */
+    /* [out_features]. MOTE_WEIGHTS_INT8 (mote_dense): the layer's bias with the input offset folded in,
+     * bias[m] + input_offset * sum_k w[m][k] (int32 wrapping), so that the kernel multiplies the raw inputs;
+     * the other formats: the layer's bias. */
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
-    int32_t input_offset;
+    int32_t input_offset;       /* not read by mote_dense (folded into bias) */
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
 } mote_dense_params;

@@ -63,6 +63,20 @@ final class CortexMTests: XCTestCase {
         }
     }
 
+    /// The MLPerf Tiny ResNet-8 on M4 and M3: the DSP and portable forms of the im2col blocks, and the residual
+    /// Adds' table path (each Add has 4,096-16,384 elements), against the Swift interpreter.
+    func testResNet8OnM4AndM3() throws {
+        try requireTools()
+        let tmp = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let input = TestPaths.fixtures.appendingPathComponent("mlperf/ic01_resnet8_input.npy")
+        let out = tmp.appendingPathComponent("resnet8")
+        try compile(TestPaths.mlperf.appendingPathComponent("ic01_resnet8.onnx"), calibration: input, into: out)
+        for target in ["cortex-m4", "cortex-m3"] {
+            try verify(out, input: input, target: target)
+        }
+    }
+
     /// The MLPerf Tiny keyword-spotting DS-CNN on M4; on the M0 board it needs more than 16 KiB of RAM, which must
     /// be reported by core and overflow, with exit 1.
     func testKWSOnM4AndTooLargeForM0() throws {

@@ -58,23 +58,38 @@ static int8_t mote_add_combine(int32_t subtract, const mote_requant *out, int32_
     return mote_requant_apply(raw, out);
 }
 
-/* One run of table lookups: out[i] = requantize(table1[x1] +/- table2[x2]). Out of line, with the constants in
- * locals, so that GCC keeps the loop in registers (inlined into mote_add it reloaded them from the stack for
- * every element). */
+/* One run of table lookups: out[i] = requantize(table1[x1] + table2[x2]) (table2 holds the second input's scaled
+ * values negated for Sub). bounded: every sum is below 2^30 in magnitude and the output scale suits
+ * mote_scale_bounded. Out of line, with the constants in locals, so that GCC keeps the loop in registers (inlined
+ * into mote_add it reloaded them from the stack for every element). */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void mote_add_run_tables(const int32_t *table1, int32_t subtract, const mote_requant *rq, const int8_t *x1,
+static void mote_add_run_tables(const int32_t *table1, int bounded, const mote_requant *rq, const int8_t *x1,
                                 int32_t step1, const int8_t *x2, int32_t step2, int8_t *out, int32_t run)
 {
     const mote_requant r = *rq;
     const int32_t *const table2 = table1 + 256;
     int32_t i;
+    if (bounded) {
+        for (i = 0; i < run; ++i) {
+            out[i] = mote_out_narrow(mote_scale_bounded(table1[*x1 + 128] + table2[*x2 + 128], &r.scale), &r.out);
+            x1 += step1;
+            x2 += step2;
+        }
+        return;
+    }
     for (i = 0; i < run; ++i) {
-        out[i] = mote_add_combine(subtract, &r, table1[*x1 + 128], table2[*x2 + 128]);
+        out[i] = mote_add_combine(0, &r, table1[*x1 + 128], table2[*x2 + 128]);
         x1 += step1;
         x2 += step2;
     }
+}
+
+/* |v| as uint32_t (INT32_MIN included). */
+static uint32_t mote_add_abs(int32_t v)
+{
+    return v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
 }
 
 /* Walks the output shape in row-major order, reading each input at its own strides (0 on broadcast axes): the
@@ -89,6 +104,7 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
     int32_t offset2 = 0;
     int32_t r, i, d;
     mote_add_consts k;
+    int bounded = 0;
 
     if (b->rank < 0 || b->rank > MOTE_MAX_RANK) {
         return; /* never emitted by Mote */
@@ -109,17 +125,24 @@ void mote_add(const mote_add_params *p, const int8_t *input1, const int8_t *inpu
         /* Each scaled value depends on one int8 only: 2 x 256 of them once, then a lookup per element. */
         int32_t *const table1 = (int32_t *)p->scratch;
         int32_t *const table2 = table1 + 256;
+        uint32_t max1 = 0, max2 = 0;
         for (i = 0; i < 256; ++i) {
+            const int32_t s2 = mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, (int8_t)(i - 128));
             table1[i] = mote_add_scaled(p->input1_offset, &k.scale1, k.left_shift, (int8_t)(i - 128));
-            table2[i] = mote_add_scaled(p->input2_offset, &k.scale2, k.left_shift, (int8_t)(i - 128));
+            /* Sub adds the negated value: the same int32 wrapping difference. */
+            table2[i] = p->subtract ? mote_add_wrap_sub(0, s2) : s2;
+            max1 = mote_add_abs(table1[i]) > max1 ? mote_add_abs(table1[i]) : max1;
+            max2 = mote_add_abs(table2[i]) > max2 ? mote_add_abs(table2[i]) : max2;
         }
+        /* The sums stay below 2^30 in magnitude (so they do not wrap either): the short requantization. */
+        bounded = !k.out.out.wide && mote_bounded_ok(&k.out.scale, (uint64_t)max1 + max2);
     }
     for (r = 0; r < runs; ++r) {
         const int8_t *x1 = input1 + offset1;
         const int8_t *x2 = input2 + offset2;
         int8_t *out = output + r * run;
         if (p->scratch != NULL) {
-            mote_add_run_tables((const int32_t *)p->scratch, p->subtract, &k.out, x1, step1, x2, step2, out, run);
+            mote_add_run_tables((const int32_t *)p->scratch, bounded, &k.out, x1, step1, x2, step2, out, run);
         } else {
             for (i = 0; i < run; ++i) {
                 out[i] = mote_add_combine(p->subtract, &k.out,
@@ -449,17 +472,6 @@ static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2]
     return dst;
 }
 
-/* sum |w| of nine weights. */
-static uint32_t mote_abs9(const int8_t *w)
-{
-    uint32_t sum = 0;
-    int32_t k;
-    for (k = 0; k < 9; ++k) {
-        sum += (uint32_t)(w[k] < 0 ? -w[k] : w[k]);
-    }
-    return sum;
-}
-
 /* A row of one channel's accumulators to int8: kind 2 mote_scale_bounded, 1 mote_requant_fast, 0 mote_scale_apply
  * (one loop per kind, so that each keeps the channel's constants in registers). */
 MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, int kind, const mote_scale *scale,
@@ -572,7 +584,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
             const uint32_t base =
                 (uint32_t)p->bias[m] + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
             const mote_scale scale = mote_scale_init(p->multiplier[m], p->shift[m]);
-            const int kind = mote_bounded_ok(&scale, mote_acc_bound(p->bias[m], p->input_offset, mote_abs9(w)))
+            const int kind = mote_bounded_ok(&scale, mote_acc_bound(p->bias[m], p->input_offset, 9))
                                  ? 2
                                  : mote_rounding_ok(&scale);
 #if MOTE_DSP
@@ -807,6 +819,25 @@ static inline uint32_t mote_half(uint32_t word, int half)
     return h >= 0x8000u ? h - 0x10000u : h; /* sign-extended, as uint32_t bits */
 }
 
+/* The sum of n int8 values, modulo 2^32; under DSP two per SMLAD against (1, 1). */
+static uint32_t mote_sum_i8(const int8_t *w, int32_t n)
+{
+    uint32_t sum = 0;
+    int32_t k = 0;
+#if MOTE_DSP
+    for (; k + 4 <= n; k += 4) {
+        uint32_t v;
+        memcpy(&v, w + k, 4);
+        sum = (uint32_t)__smlad((int32_t)mote_sxtb16_even(v), 0x00010001, (int32_t)sum);
+        sum = (uint32_t)__smlad((int32_t)mote_sxtb16_odd(v), 0x00010001, (int32_t)sum);
+    }
+#endif
+    for (; k < n; ++k) {
+        sum += MOTE_U(w[k]);
+    }
+    return sum;
+}
+
 /* What every 2x2 block of one pixel pair shares. */
 typedef struct {
     const uint32_t *cols;    /* the two columns, interleaved, in pair order */
@@ -925,19 +956,14 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
     int fast = 1, bounded = 1;
-    int32_t n, m, q, k;
+    int32_t n, m, q;
 
     for (m = 0; m < channels; ++m) {
         const int8_t *w = int4 ? mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows) : p->weights + m * taps;
-        uint32_t wsum = 0, wabs = 0;
-        for (k = 0; k < taps; ++k) {
-            wsum += MOTE_U(w[k]);
-            wabs += (uint32_t)(w[k] < 0 ? -w[k] : w[k]);
-        }
-        base[m] = (uint32_t)p->bias[m] + wsum * offset;
+        base[m] = (uint32_t)p->bias[m] + mote_sum_i8(w, taps) * offset;
         scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
         fast = fast && mote_rounding_ok(&scales[m]);
-        bounded = bounded && mote_bounded_ok(&scales[m], mote_acc_bound(p->bias[m], p->input_offset, wabs));
+        bounded = bounded && mote_bounded_ok(&scales[m], mote_acc_bound(p->bias[m], p->input_offset, taps));
     }
     pair.fast = bounded ? 2 : fast;
     pair.cols = cols;
@@ -1450,57 +1476,88 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-/* acc = bias[m] + sum_k w[m][k] * (x[r][k] + input_offset),
+#define MOTE_U(v) ((uint32_t)(int32_t)(v))
+
+/* Output feature m from its accumulator: mote_requantize, by mote_scale_bounded when the layer allows it. */
+static int8_t mote_dense_out(const mote_dense_params *p, const mote_out *o, int bounded, int32_t m, uint32_t acc)
+{
+    const mote_scale s = mote_scale_init(p->multiplier[m], p->shift[m]);
+    if (bounded) {
+        return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &s), o);
+    }
+    return mote_out_apply(mote_scale_apply(mote_i32_from_bits(acc), &s), o);
+}
+
+/* acc = bias[m] + sum_k w[m][k] * x[r][k], with the input offset already folded into bias (mote_dense_params),
  * out[r][m] = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  * The int32 accumulator wraps (computed in uint32_t), as in mote_conv. Wrapping addition is associative
- * and commutative, so computing four outputs per input load gives the reference bits for every input. */
+ * and commutative, so several outputs per input load give the reference bits for every input. */
 void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
 {
-    const uint32_t offset = (uint32_t)p->input_offset;
     const int32_t features = p->in_features;
+    const mote_out o = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
+    int bounded = !o.wide;
     int32_t r, m, k;
 
+    /* mote_bounded_ok for every feature, |acc| <= mote_acc_bound(bias, 0, in_features) = |bias| + 128 * 128 *
+     * in_features: no left shift, a right shift of 1..30 and |bias| < 2^30 - 128 * 128 * in_features. Checked per
+     * call (a few instructions per feature) instead of per output. */
+    {
+        const uint64_t products = (uint64_t)(features < 0 ? 0 : features) * 16384u;
+        const uint32_t limit = products < 0x40000000u ? 0x40000000u - (uint32_t)products : 0u;
+        for (m = 0; m < p->out_features && bounded; ++m) {
+            const int32_t b = p->bias[m];
+            const uint32_t magnitude = b < 0 ? 0u - (uint32_t)b : (uint32_t)b;
+            bounded = p->shift[m] <= -1 && p->shift[m] >= -30 && magnitude < limit;
+        }
+    }
     for (r = 0; r < p->rows; ++r) {
         const int8_t *x = input + r * features;
         int8_t *out = output + r * p->out_features;
         m = 0;
 #if MOTE_DSP
-        if (p->input_offset >= -127 && p->input_offset <= 128) {
-            /* Four inputs at a time as int16 pairs (x0 + offset, x2 + offset) and (x1 + offset, x3 + offset) (no
-             * 16-bit overflow: |x + offset| <= 255); three weight rows each split the same way by SXTB16: six
-             * SMLADs for 12 multiply-accumulates (four rows ran out of registers under GCC: 8 stack accesses a step).
-             * The tail of in_features mod 4 goes one by one. */
-            const uint32_t off2 = (offset & 0xFFFFu) | (offset << 16);
+        {
+            /* Four inputs at a time, split by SXTB16 into the int16 pairs (x0, x2) and (x1, x3); three weight rows
+             * split the same way: six SMLADs for 12 multiply-accumulates. The tail of in_features mod 4 goes one by
+             * one. */
             const int32_t k4 = features & ~3;
             for (; m + 3 <= p->out_features; m += 3) {
                 const int8_t *w0 = p->weights + m * features;
                 const int8_t *w1 = w0 + features;
                 const int8_t *w2 = w1 + features;
                 int32_t a0 = p->bias[m], a1 = p->bias[m + 1], a2 = p->bias[m + 2];
-                for (k = 0; k < k4; k += 4) {
+                const int8_t *xp = x;
+                const int8_t *const x_end = x + k4;
+                /* Pointers stepped, not indexed: GCC then keeps the loop in registers (20 instructions a step;
+                 * indexed, it spilled one; four rows, five). */
+                while (xp != x_end) {
                     uint32_t v;
                     int32_t xe, xo;
-                    memcpy(&v, x + k, 4);
-                    xe = __sadd16((int32_t)mote_sxtb16_even(v), (int32_t)off2);
-                    xo = __sadd16((int32_t)mote_sxtb16_odd(v), (int32_t)off2);
-                    memcpy(&v, w0 + k, 4);
+                    memcpy(&v, xp, 4);
+                    xp += 4;
+                    xe = (int32_t)mote_sxtb16_even(v);
+                    xo = (int32_t)mote_sxtb16_odd(v);
+                    memcpy(&v, w0, 4);
+                    w0 += 4;
                     a0 = __smlad((int32_t)mote_sxtb16_odd(v), xo, __smlad((int32_t)mote_sxtb16_even(v), xe, a0));
-                    memcpy(&v, w1 + k, 4);
+                    memcpy(&v, w1, 4);
+                    w1 += 4;
                     a1 = __smlad((int32_t)mote_sxtb16_odd(v), xo, __smlad((int32_t)mote_sxtb16_even(v), xe, a1));
-                    memcpy(&v, w2 + k, 4);
+                    memcpy(&v, w2, 4);
+                    w2 += 4;
                     a2 = __smlad((int32_t)mote_sxtb16_odd(v), xo, __smlad((int32_t)mote_sxtb16_even(v), xe, a2));
                 }
                 {
                     uint32_t u0 = (uint32_t)a0, u1 = (uint32_t)a1, u2 = (uint32_t)a2;
-                    for (; k < features; ++k) {
-                        const uint32_t xv = (uint32_t)(int32_t)x[k] + offset;
-                        u0 += (uint32_t)(int32_t)w0[k] * xv;
-                        u1 += (uint32_t)(int32_t)w1[k] * xv;
-                        u2 += (uint32_t)(int32_t)w2[k] * xv;
+                    for (k = k4; k < features; ++k) {
+                        const uint32_t xv = MOTE_U(x[k]);
+                        u0 += MOTE_U(*w0++) * xv;
+                        u1 += MOTE_U(*w1++) * xv;
+                        u2 += MOTE_U(*w2++) * xv;
                     }
-                    out[m] = mote_dense_requantize(p, m, u0);
-                    out[m + 1] = mote_dense_requantize(p, m + 1, u1);
-                    out[m + 2] = mote_dense_requantize(p, m + 2, u2);
+                    out[m] = mote_dense_out(p, &o, bounded, m, u0);
+                    out[m + 1] = mote_dense_out(p, &o, bounded, m + 1, u1);
+                    out[m + 2] = mote_dense_out(p, &o, bounded, m + 2, u2);
                 }
             }
         }
@@ -1515,27 +1572,29 @@ void mote_dense(const mote_dense_params *p, const int8_t *input, int8_t *output)
             uint32_t a2 = (uint32_t)p->bias[m + 2];
             uint32_t a3 = (uint32_t)p->bias[m + 3];
             for (k = 0; k < features; ++k) {
-                const uint32_t xv = (uint32_t)(int32_t)x[k] + offset;
-                a0 += (uint32_t)(int32_t)w0[k] * xv;
-                a1 += (uint32_t)(int32_t)w1[k] * xv;
-                a2 += (uint32_t)(int32_t)w2[k] * xv;
-                a3 += (uint32_t)(int32_t)w3[k] * xv;
+                const uint32_t xv = MOTE_U(x[k]);
+                a0 += MOTE_U(w0[k]) * xv;
+                a1 += MOTE_U(w1[k]) * xv;
+                a2 += MOTE_U(w2[k]) * xv;
+                a3 += MOTE_U(w3[k]) * xv;
             }
-            out[m] = mote_dense_requantize(p, m, a0);
-            out[m + 1] = mote_dense_requantize(p, m + 1, a1);
-            out[m + 2] = mote_dense_requantize(p, m + 2, a2);
-            out[m + 3] = mote_dense_requantize(p, m + 3, a3);
+            out[m] = mote_dense_out(p, &o, bounded, m, a0);
+            out[m + 1] = mote_dense_out(p, &o, bounded, m + 1, a1);
+            out[m + 2] = mote_dense_out(p, &o, bounded, m + 2, a2);
+            out[m + 3] = mote_dense_out(p, &o, bounded, m + 3, a3);
         }
         for (; m < p->out_features; ++m) {
             const int8_t *w = p->weights + m * features;
             uint32_t acc = (uint32_t)p->bias[m];
             for (k = 0; k < features; ++k) {
-                acc += (uint32_t)(int32_t)w[k] * ((uint32_t)(int32_t)x[k] + offset);
+                acc += MOTE_U(w[k]) * MOTE_U(x[k]);
             }
-            out[m] = mote_dense_requantize(p, m, acc);
+            out[m] = mote_dense_out(p, &o, bounded, m, acc);
         }
     }
 }
+
+#undef MOTE_U
 
 #if defined(__clang__)
 #pragma clang diagnostic pop
@@ -2430,7 +2489,7 @@ static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const m
 }
 
 /* The kernels' shortest scaling, for a channel whose accumulators are known to be small: mote_bounded_ok(s, bound)
- * with bound >= |acc| (the kernels take |bias| + (128 + |input_offset|) * sum |w|, once per channel), i.e.
+ * with bound >= |acc| (the kernels take mote_acc_bound, once per channel), i.e.
  * |acc| < 2^30, no left shift and a right shift of 1..30. Then 2 * acc fits in int32 and SRDHM(acc, multiplier)
  * = floor((2 acc * multiplier + 2^31) / 2^32), one SMMULR where the core has it; |h| <= 2^30, so RDBPOT's
  * floor((h + 2^(right-1) - [h < 0]) / 2^right) is an arithmetic shift that cannot overflow. Equal to
@@ -2451,13 +2510,13 @@ static inline int32_t mote_scale_bounded(int32_t acc, const mote_scale *s)
     return mote_asr(mote_i32_from_bits((uint32_t)h + s->half + 1u - ((uint32_t)h >> 31)), s->right);
 }
 
-/* A bound on |acc| for one output channel: |bias| + (128 + |input_offset|) * sum |w| (an int8 input plus the
- * offset), in 64 bits so that no weight count overflows it. */
-static inline uint64_t mote_acc_bound(int32_t bias, int32_t input_offset, uint32_t abs_weight_sum)
+/* A bound on |acc| for one output channel of `taps` products: |bias| + (128 + |input_offset|) * 128 * taps
+ * (|w| <= 128, an int8 input plus the offset), in 64 bits so that no tap count overflows it. */
+static inline uint64_t mote_acc_bound(int32_t bias, int32_t input_offset, int32_t taps)
 {
     const uint64_t b = bias < 0 ? (uint64_t)(-(int64_t)bias) : (uint64_t)bias;
     const uint64_t o = input_offset < 0 ? (uint64_t)(-(int64_t)input_offset) : (uint64_t)input_offset;
-    return b + (128u + o) * abs_weight_sum;
+    return b + (128u + o) * 128u * (uint64_t)(taps < 0 ? 0 : taps);
 }
 
 /* mote_requantize(acc, multiplier, shift, zp, act_min, act_max) with all per-channel work hoisted. */
@@ -2700,10 +2759,13 @@ typedef struct {
     const uint8_t *weight_mask;           /* sparse */
     const uint16_t *weight_row_start16;   /* sparse */
     const uint32_t *weight_row_start32;   /* sparse */
+    /* [out_features]. MOTE_WEIGHTS_INT8 (mote_dense): the layer's bias with the input offset folded in,
+     * bias[m] + input_offset * sum_k w[m][k] (int32 wrapping), so that the kernel multiplies the raw inputs;
+     * the other formats: the layer's bias. */
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
-    int32_t input_offset;
+    int32_t input_offset;       /* not read by mote_dense (folded into bias) */
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
 } mote_dense_params;
