@@ -42,7 +42,21 @@ public enum MemoryPlanner {
            p.kernelWidth == 3, p.dilationHeight == 1, p.dilationWidth == 1, p.outHeight >= 1, p.outWidth >= 1 {
             return depthwiseScratchBytes(p)
         }
-        return convScratchBytes(storage)
+        return convScratchBytes(storage) + (storage.encoding == .sparse ? sparseBandBytes(p) : 0)
+    }
+
+    /// `mote_conv_sparse`'s band (`MOTE_CONV_SPARSE_BAND` in mote_kernels.h): where a window overlaps the
+    /// padding, the input rows of a block of output rows (about 64 outputs, at least one row), padded:
+    /// (in channels / groups) · ((rows − 1) · strideHeight + (kernelHeight − 1) · dilationHeight + 1) rows of
+    /// (outWidth − 1) · strideWidth + (kernelWidth − 1) · dilationWidth + 1 bytes.
+    public static func sparseBandBytes(_ p: QConv) -> Int {
+        guard p.outHeight >= 1, p.outWidth >= 1, p.groups > 0 else { return 0 }
+        let width = (p.outWidth - 1) * p.strideWidth + (p.kernelWidth - 1) * p.dilationWidth + 1
+        let inside = p.padTop == 0 && p.padLeft == 0 && width <= p.inWidth
+            && (p.outHeight - 1) * p.strideHeight + (p.kernelHeight - 1) * p.dilationHeight < p.inHeight
+        let rows = p.outWidth >= 64 ? 1 : min(64 / p.outWidth, p.outHeight)
+        let height = (rows - 1) * p.strideHeight + (p.kernelHeight - 1) * p.dilationHeight + 1
+        return inside ? 0 : (p.inChannels / p.groups) * height * width
     }
 
     public static let im2colMinPointwiseChannels = 16

@@ -71,7 +71,7 @@ static inline uint32_t mote_sxtb16_odd(uint32_t v)
  * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned). MOTE_WEIGHTS_INT8 needs none
  * (NULL); MOTE_WEIGHTS_INT4 one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
  * int8_t values[max_nz] and one decoded row (row_length bytes), max_nz = weight_max_row_nonzeros:
- * 5 * max_nz + row_length bytes. */
+ * 5 * max_nz + row_length bytes, then the band where MOTE_CONV_SPARSE_BAND. */
 typedef struct {
     int32_t batch;
     int32_t in_channels, in_height, in_width;
@@ -125,6 +125,23 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
 #define MOTE_CONV_INT8_POINTS(p)                                                                                  \
     ((p)->input_offset >= -127 && (p)->input_offset <= 128 && (p)->output_zero_point >= -128 &&                   \
      (p)->output_zero_point <= 127)
+
+/* mote_conv_sparse's band (mote_conv_sparse.c), for a layer with a window that overlaps the padding: the input
+ * rows of a block of MOTE_CONV_SPARSE_BAND_ROWS output rows (about 64 outputs), padded: per input channel of the
+ * group MOTE_CONV_SPARSE_BAND_HEIGHT rows of MOTE_CONV_SPARSE_BAND_WIDTH bytes, after the decoded row in the
+ * scratch (MemoryPlanner.sparseBandBytes sizes it by the same rule). */
+#define MOTE_CONV_SPARSE_BAND_WIDTH(p)                                                                            \
+    (((p)->out_width - 1) * (p)->stride_width + ((p)->kernel_width - 1) * (p)->dilation_width + 1)
+#define MOTE_CONV_SPARSE_BAND_ROWS(p)                                                                             \
+    ((p)->out_width >= 64 ? 1 : (64 / (p)->out_width < (p)->out_height ? 64 / (p)->out_width : (p)->out_height))
+#define MOTE_CONV_SPARSE_BAND_HEIGHT(p)                                                                           \
+    ((MOTE_CONV_SPARSE_BAND_ROWS(p) - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height + 1)
+#define MOTE_CONV_SPARSE_BAND(p)                                                                                  \
+    ((p)->out_height >= 1 && (p)->out_width >= 1 &&                                                               \
+     !((p)->pad_top == 0 && (p)->pad_left == 0 &&                                                                 \
+       ((p)->out_height - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height <             \
+           (p)->in_height &&                                                                                      \
+       MOTE_CONV_SPARSE_BAND_WIDTH(p) <= (p)->in_width))
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
  * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4

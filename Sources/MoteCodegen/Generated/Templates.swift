@@ -1309,6 +1309,7 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
@@ -1316,125 +1317,253 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
 /* Wrapping int32 arithmetic in uint32_t, as in mote_conv.c (associative: the order of the taps is free). */
 #define MOTE_U(v) ((uint32_t)(int32_t)(v))
 
-/* Every geometry mote_conv handles (pointwise, strided, depthwise, grouped, dilated, 1-D). Per output channel
- * the row is decoded once into the scratch: its non-zeros as pairs (input offset from the window's first tap,
- * weight), and the whole row as int8. A window inside the input on both axes starts from
- * bias + input_offset * (sum of the weights) and accumulates the pairs only, so zero weights cost nothing,
- * four output columns per pass where they fit; a window that overlaps the padding takes the reference loop
- * over its taps inside the input, with the decoded row. */
+/* What the windows of one output channel share: its decoded row and requantization. */
+typedef struct {
+    const mote_conv_params *p;
+    int32_t *offsets;     /* per non-zero: its tap's offset from the window's first tap, in the layout read */
+    int8_t *values;       /* per non-zero: the weight */
+    int8_t *row;          /* the whole row as int8 (the reference loop's), or NULL */
+    int32_t nz;
+    uint32_t bias;
+    uint32_t base;        /* bias + input_offset * sum of the weights */
+    mote_requant rq;
+} mote_sparse_channel;
+
+/* Row m's non-zeros: their offsets in a layout whose kernel rows are ky_step apart and channels c_step apart, and
+ * their values; and the whole row as int8 if ch->row is not NULL. */
+static void mote_sparse_decode(mote_sparse_channel *ch, int32_t m, int32_t c_step, int32_t ky_step)
+{
+    const mote_conv_params *p = ch->p;
+    const int32_t kh = p->kernel_height, kw = p->kernel_width, dw = p->dilation_width;
+    const int32_t row_length = (p->in_channels / p->groups) * kh * kw;
+    const uint8_t *mask = p->weight_mask + m * ((row_length + 7) / 8);
+    const uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
+    int32_t *const offsets = ch->offsets;
+    int8_t *const values = ch->values;
+    uint32_t wsum = 0, bits = 0;
+    /* Tap j = (c * kh + ky) * kw + kx, at offset c * c_step + ky * ky_step + kx * dw: stepped, not divided. */
+    int32_t nz = 0, j, k, kx = 0, ky = 0, tap = 0, row_start = 0;
+    for (j = 0; j < row_length; ++j) {
+        if ((j & 7) == 0) {
+            bits = mask[j >> 3];
+        }
+        if (bits & 1u) {
+            offsets[nz++] = tap;
+        }
+        bits >>= 1;
+        tap += dw;
+        if (++kx == kw) {
+            kx = 0;
+            row_start += ky_step;
+            if (++ky == kh) {
+                ky = 0;
+                row_start += c_step - kh * ky_step;
+            }
+            tap = row_start;
+        }
+    }
+    /* The row's non-zeros are stored consecutively from index v. */
+    if (p->weight_format == MOTE_WEIGHTS_INT4_SPARSE) {
+        for (k = 0; k < nz; ++k) {
+            values[k] = mote_i4_get(p->weight_nibbles, v + (uint32_t)k);
+        }
+    } else if (nz > 0) {
+        memcpy(values, p->weights + v, (size_t)nz);
+    }
+    for (k = 0; k < nz; ++k) {
+        wsum += MOTE_U(values[k]);
+    }
+    if (ch->row != NULL) {
+        memset(ch->row, 0, (size_t)row_length);
+        for (j = 0, k = 0; j < row_length; ++j) {
+            if (((uint32_t)mask[j >> 3] >> (j & 7)) & 1u) {
+                ch->row[j] = values[k++];
+            }
+        }
+    }
+    ch->nz = nz;
+    ch->bias = (uint32_t)p->bias[m];
+    ch->base = ch->bias + wsum * (uint32_t)p->input_offset;
+    ch->rq = mote_requant_init(p->multiplier[m], p->shift[m], p->output_zero_point, (int8_t)p->clamp_min,
+                               (int8_t)p->clamp_max);
+}
+
+/* `width` outputs of one channel (output row oy, or a whole 1x1 plane) into out[0..width). The window of column
+ * ox starts at column ox * stride_width - shift_x of the rows at row_x, which hold row_w columns; `inside`: all of
+ * its rows are there (band, or rows inside the input), else the reference loop over the input x_group. */
+static void mote_sparse_row(const mote_sparse_channel *ch, const int8_t *row_x, int32_t row_w, int32_t shift_x,
+                            int inside, const int8_t *x_group, int32_t oy, int32_t width, int8_t *out)
+{
+    const mote_conv_params *p = ch->p;
+    const int32_t sw = p->stride_width, sw2 = 2 * sw, sw3 = 3 * sw;
+    const int32_t span_w = (p->kernel_width - 1) * p->dilation_width;
+    const int32_t nz = ch->nz;
+    const uint32_t base = ch->base;
+    int32_t ox = 0, k;
+    while (ox < width) {
+        const int32_t ix0 = ox * sw - shift_x;
+        if (inside && ix0 >= 0 && ix0 + span_w < row_w) {
+            const int8_t *x0 = row_x + ix0;
+            if (ox + 3 < width && ix0 + sw3 + span_w < row_w) {
+                uint32_t a0 = base, a1 = base, a2 = base, a3 = base;
+                for (k = 0; k < nz; ++k) {
+                    const uint32_t wv = MOTE_U(ch->values[k]);
+                    const int8_t *xr = x0 + ch->offsets[k];
+                    a0 += wv * MOTE_U(xr[0]);
+                    a1 += wv * MOTE_U(xr[sw]);
+                    a2 += wv * MOTE_U(xr[sw2]);
+                    a3 += wv * MOTE_U(xr[sw3]);
+                }
+                out[ox] = mote_requant_apply(mote_i32_from_bits(a0), &ch->rq);
+                out[ox + 1] = mote_requant_apply(mote_i32_from_bits(a1), &ch->rq);
+                out[ox + 2] = mote_requant_apply(mote_i32_from_bits(a2), &ch->rq);
+                out[ox + 3] = mote_requant_apply(mote_i32_from_bits(a3), &ch->rq);
+                ox += 4;
+            } else {
+                uint32_t a0 = base;
+                for (k = 0; k < nz; ++k) {
+                    a0 += MOTE_U(ch->values[k]) * MOTE_U(x0[ch->offsets[k]]);
+                }
+                out[ox] = mote_requant_apply(mote_i32_from_bits(a0), &ch->rq);
+                ++ox;
+            }
+        } else {
+            /* Border window: the reference loop over the taps inside the input. Indices, not pointers:
+             * x_row + kx * dilation is inside the plane, x_row alone may not be. */
+            const int32_t in_h = p->in_height, in_w = p->in_width, plane = in_h * in_w;
+            const int32_t kh = p->kernel_height, kw = p->kernel_width, kk = kh * kw;
+            const int32_t dh = p->dilation_height, dw = p->dilation_width;
+            const int32_t iy0 = oy * p->stride_height - p->pad_top;
+            const int32_t jx0 = ox * sw - p->pad_left;
+            const uint32_t offset = (uint32_t)p->input_offset;
+            int32_t ky_lo, ky_hi, kx_lo, kx_hi, c, ky, kx;
+            uint32_t a0 = ch->bias;
+            mote_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
+            mote_tap_range(jx0, dw, kw, in_w, &kx_lo, &kx_hi);
+            for (c = 0; c < p->in_channels / p->groups; ++c) {
+                const int8_t *x_plane = x_group + c * plane;
+                const int8_t *w_plane = ch->row + c * kk;
+                for (ky = ky_lo; ky < ky_hi; ++ky) {
+                    const int32_t x_row = (iy0 + ky * dh) * in_w + jx0;
+                    const int8_t *w_row = w_plane + ky * kw;
+                    for (kx = kx_lo; kx < kx_hi; ++kx) {
+                        a0 += MOTE_U(w_row[kx]) * (MOTE_U(x_plane[x_row + kx * dw]) + offset);
+                    }
+                }
+            }
+            out[ox] = mote_requant_apply(mote_i32_from_bits(a0), &ch->rq);
+            ++ox;
+        }
+    }
+}
+
+
+/* Input rows [iy0, iy0 + height) of channels [0, in_channels / groups) of x into the band: channel c's row
+ * iy0 + r at band row c * height + r, columns [first, first + len) holding input columns [src0, src0 + len) (the
+ * padding columns around them are filled once per call); a row outside the input is all padding. */
+static void mote_sparse_fill_band(const mote_conv_params *p, const int8_t *x, int32_t iy0, int32_t height,
+                                  int32_t bw, int32_t first, int32_t src0, int32_t len, int8_t *band)
+{
+    const int32_t in_h = p->in_height, in_w = p->in_width, plane = in_h * in_w;
+    const int8_t pad = (int8_t)(-p->input_offset);
+    int32_t c, r, k;
+    for (c = 0; c < p->in_channels / p->groups; ++c) {
+        for (r = 0; r < height; ++r) {
+            const int32_t iy = iy0 + r;
+            int8_t *dst = band + (c * height + r) * bw;
+            if (iy < 0 || iy >= in_h) {
+                memset(dst, pad, (size_t)bw);
+            } else {
+                const int8_t *src = x + c * plane + iy * in_w + src0;
+                dst += first;
+                for (k = 0; k + 4 <= len; k += 4) {
+                    memcpy(dst + k, src + k, 4);
+                }
+                for (; k < len; ++k) {
+                    dst[k] = src[k];
+                }
+            }
+        }
+    }
+}
+
+/* Every geometry mote_conv handles (pointwise, strided, depthwise, grouped, dilated, 1-D). A channel's row is
+ * decoded into the scratch as its non-zeros (offset from the window's first tap, weight); a window starts from
+ * bias + input_offset * (sum of the weights) and accumulates those pairs only, so zero weights cost nothing, four
+ * output columns per pass where they fit.
+ *
+ * A layer with windows that overlap the padding (MOTE_CONV_SPARSE_BAND) and int8 zero points
+ * (MOTE_CONV_INT8_POINTS) runs in blocks of MOTE_CONV_SPARSE_BAND_ROWS output rows (about 64 outputs): the input
+ * rows the block reads are copied into a band in the scratch, padding filled with the input zero point (so that
+ * w * (x + input_offset) is zero there), and every window lies inside the band; then each channel of the group is
+ * decoded, with offsets into the band, and runs the block. Band: per input channel of the group
+ * MOTE_CONV_SPARSE_BAND_HEIGHT rows of MOTE_CONV_SPARSE_BAND_WIDTH bytes, input column j - pad_left at column j.
+ * Other layers decode each channel once and run its rows on the input (an unpadded stride-1 1x1 layer its whole
+ * plane as one row); a window that overlaps the padding there (zero points outside int8 only) takes the
+ * reference loop with the decoded row.
+ * Scratch: int32_t offsets[max_nz], int8_t values[max_nz], int8_t row[row_length], then the band. */
 void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t in_per_group = p->in_channels / p->groups;
     const int32_t out_per_group = p->out_channels / p->groups;
-    const int32_t in_h = p->in_height;
-    const int32_t in_w = p->in_width;
-    const int32_t plane = in_h * in_w;
-    const int32_t kh = p->kernel_height;
-    const int32_t kw = p->kernel_width;
-    const int32_t kk = kh * kw;
-    const int32_t dh = p->dilation_height;
-    const int32_t dw = p->dilation_width;
-    const int32_t sw = p->stride_width;
-    const int32_t sw2 = 2 * sw;
-    const int32_t sw3 = 3 * sw;
+    const int32_t in_h = p->in_height, in_w = p->in_width, plane = in_h * in_w;
+    const int32_t kh = p->kernel_height, kk = kh * p->kernel_width;
+    const int32_t sh = p->stride_height, dh = p->dilation_height;
     const int32_t span_h = (kh - 1) * dh; /* window height - 1 */
-    const int32_t span_w = (kw - 1) * dw; /* window width - 1 */
-    const int32_t mask_bytes = (in_per_group * kk + 7) / 8;
-    const int nibbles = p->weight_format == MOTE_WEIGHTS_INT4_SPARSE;
-    const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
-    /* Scratch: int32_t offsets[max_nz], int8_t values[max_nz], int8_t row[row_length] (mote_kernels.h). */
-    int32_t *const offsets = (int32_t *)p->scratch;
-    int8_t *const values = (int8_t *)(offsets + p->weight_max_row_nonzeros);
-    int8_t *const row = values + p->weight_max_row_nonzeros;
-    int8_t *out = output;
-    int32_t n, m, oy, ox, c, ky, kx, k;
+    const int32_t oh = p->out_height, ow = p->out_width, out_plane = oh * ow;
+    const int banded = MOTE_CONV_SPARSE_BAND(p) && MOTE_CONV_INT8_POINTS(p);
+    mote_sparse_channel ch;
+    int32_t n, m, g, oy, r;
 
-    for (n = 0; n < p->batch; ++n) {
-        for (m = 0; m < p->out_channels; ++m) {
-            const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
-            const uint8_t *mask = p->weight_mask + m * mask_bytes;
-            const uint32_t bias = (uint32_t)p->bias[m];
-            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
-            uint32_t v = p->weight_row_start16 != NULL ? (uint32_t)p->weight_row_start16[m] : p->weight_row_start32[m];
-            uint32_t wsum = 0;
-            uint32_t base;
-            int32_t nz = 0;
-            int32_t j = 0;
-            for (c = 0; c < in_per_group; ++c) {
-                for (ky = 0; ky < kh; ++ky) {
-                    for (kx = 0; kx < kw; ++kx) {
-                        int8_t w = 0;
-                        if (((uint32_t)mask[j >> 3] >> (j & 7)) & 1u) {
-                            w = nibbles ? mote_i4_get(p->weight_nibbles, v) : p->weights[v];
-                            ++v;
-                            offsets[nz] = c * plane + ky * dh * in_w + kx * dw;
-                            values[nz] = w;
-                            ++nz;
-                            wsum += MOTE_U(w);
+    ch.p = p;
+    ch.offsets = (int32_t *)p->scratch;
+    ch.values = (int8_t *)(ch.offsets + p->weight_max_row_nonzeros);
+    ch.row = ch.values + p->weight_max_row_nonzeros;
+    if (banded) {
+        const int32_t bw = MOTE_CONV_SPARSE_BAND_WIDTH(p);
+        const int32_t bh = MOTE_CONV_SPARSE_BAND_HEIGHT(p);
+        const int32_t rows = MOTE_CONV_SPARSE_BAND_ROWS(p);
+        /* Band columns [first, first + len) hold input columns [src0, src0 + len); the rest is padding. */
+        const int32_t first = p->pad_left < 0 ? 0 : (p->pad_left > bw ? bw : p->pad_left);
+        const int32_t src0 = first - p->pad_left;
+        const int32_t len = in_w - src0 < bw - first ? in_w - src0 : bw - first;
+        int8_t *const band = ch.row + in_per_group * kk;
+        ch.row = NULL;
+        memset(band, (int8_t)(-p->input_offset), (size_t)(in_per_group * bh * bw));
+        for (n = 0; n < p->batch; ++n) {
+            for (oy = 0; oy < oh; oy += rows) {
+                const int32_t block = oh - oy < rows ? oh - oy : rows;
+                for (g = 0; g < p->groups; ++g) {
+                    mote_sparse_fill_band(p, input + (n * p->in_channels + g * in_per_group) * plane,
+                                          oy * sh - p->pad_top, bh, bw, first, src0, len, band);
+                    for (m = g * out_per_group; m < (g + 1) * out_per_group; ++m) {
+                        int8_t *out = output + (n * p->out_channels + m) * out_plane + oy * ow;
+                        mote_sparse_decode(&ch, m, bh * bw, dh * bw);
+                        for (r = 0; r < block; ++r) {
+                            mote_sparse_row(&ch, band + r * sh * bw, bw, 0, 1, NULL, oy + r, ow, out + r * ow);
                         }
-                        row[j] = w;
-                        ++j;
                     }
                 }
             }
-            base = bias + wsum * offset;
-            for (oy = 0; oy < p->out_height; ++oy) {
-                const int32_t iy0 = oy * p->stride_height - p->pad_top;
+        }
+        return;
+    }
+    for (n = 0; n < p->batch; ++n) {
+        for (m = 0; m < p->out_channels; ++m) {
+            const int8_t *x_group = input + (n * p->in_channels + (m / out_per_group) * in_per_group) * plane;
+            int8_t *out = output + (n * p->out_channels + m) * out_plane;
+            mote_sparse_decode(&ch, m, plane, dh * in_w);
+            if (kk == 1 && sh == 1 && p->stride_width == 1 && p->pad_top == 0 && p->pad_left == 0 && oh == in_h &&
+                ow == in_w) {
+                /* Output pixel q reads input pixel q of every channel: one row of the whole plane. */
+                mote_sparse_row(&ch, x_group, plane, 0, 1, x_group, 0, plane, out);
+                continue;
+            }
+            for (oy = 0; oy < oh; ++oy) {
+                const int32_t iy0 = oy * sh - p->pad_top;
                 const int rows_inside = iy0 >= 0 && iy0 + span_h < in_h;
-                ox = 0;
-                while (ox < p->out_width) {
-                    const int32_t ix0 = ox * sw - p->pad_left;
-                    if (rows_inside && ix0 >= 0 && ix0 + span_w < in_w) {
-                        const int8_t *x0 = x_group + iy0 * in_w + ix0;
-                        if (ox + 3 < p->out_width && ix0 + sw3 + span_w < in_w) {
-                            uint32_t a0 = base, a1 = base, a2 = base, a3 = base;
-                            for (k = 0; k < nz; ++k) {
-                                const uint32_t wv = MOTE_U(values[k]);
-                                const int8_t *xr = x0 + offsets[k];
-                                a0 += wv * MOTE_U(xr[0]);
-                                a1 += wv * MOTE_U(xr[sw]);
-                                a2 += wv * MOTE_U(xr[sw2]);
-                                a3 += wv * MOTE_U(xr[sw3]);
-                            }
-                            out[0] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
-                            out[1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
-                            out[2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
-                            out[3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
-                            out += 4;
-                            ox += 4;
-                        } else {
-                            uint32_t a0 = base;
-                            for (k = 0; k < nz; ++k) {
-                                a0 += MOTE_U(values[k]) * MOTE_U(x0[offsets[k]]);
-                            }
-                            *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
-                            ++ox;
-                        }
-                    } else {
-                        /* Border window: the reference loop over the taps inside the input. Indices, not
-                         * pointers: x_row + kx * dilation is inside the plane, x_row alone may not be. */
-                        int32_t ky_lo, ky_hi, kx_lo, kx_hi;
-                        uint32_t a0 = bias;
-                        mote_tap_range(iy0, dh, kh, in_h, &ky_lo, &ky_hi);
-                        mote_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
-                        for (c = 0; c < in_per_group; ++c) {
-                            const int8_t *x_plane = x_group + c * plane;
-                            const int8_t *w_plane = row + c * kk;
-                            for (ky = ky_lo; ky < ky_hi; ++ky) {
-                                const int32_t x_row = (iy0 + ky * dh) * in_w + ix0;
-                                const int8_t *w_row = w_plane + ky * kw;
-                                for (kx = kx_lo; kx < kx_hi; ++kx) {
-                                    a0 += MOTE_U(w_row[kx]) * (MOTE_U(x_plane[x_row + kx * dw]) + offset);
-                                }
-                            }
-                        }
-                        *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
-                        ++ox;
-                    }
-                }
+                mote_sparse_row(&ch, x_group + (rows_inside ? iy0 * in_w : 0), in_w, p->pad_left, rows_inside,
+                                x_group, oy, ow, out + oy * ow);
             }
         }
     }
@@ -2693,7 +2822,7 @@ static inline uint32_t mote_sxtb16_odd(uint32_t v)
  * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned). MOTE_WEIGHTS_INT8 needs none
  * (NULL); MOTE_WEIGHTS_INT4 one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
  * int8_t values[max_nz] and one decoded row (row_length bytes), max_nz = weight_max_row_nonzeros:
- * 5 * max_nz + row_length bytes. */
+ * 5 * max_nz + row_length bytes, then the band where MOTE_CONV_SPARSE_BAND. */
 typedef struct {
     int32_t batch;
     int32_t in_channels, in_height, in_width;
@@ -2747,6 +2876,23 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
 #define MOTE_CONV_INT8_POINTS(p)                                                                                  \
     ((p)->input_offset >= -127 && (p)->input_offset <= 128 && (p)->output_zero_point >= -128 &&                   \
      (p)->output_zero_point <= 127)
+
+/* mote_conv_sparse's band (mote_conv_sparse.c), for a layer with a window that overlaps the padding: the input
+ * rows of a block of MOTE_CONV_SPARSE_BAND_ROWS output rows (about 64 outputs), padded: per input channel of the
+ * group MOTE_CONV_SPARSE_BAND_HEIGHT rows of MOTE_CONV_SPARSE_BAND_WIDTH bytes, after the decoded row in the
+ * scratch (MemoryPlanner.sparseBandBytes sizes it by the same rule). */
+#define MOTE_CONV_SPARSE_BAND_WIDTH(p)                                                                            \
+    (((p)->out_width - 1) * (p)->stride_width + ((p)->kernel_width - 1) * (p)->dilation_width + 1)
+#define MOTE_CONV_SPARSE_BAND_ROWS(p)                                                                             \
+    ((p)->out_width >= 64 ? 1 : (64 / (p)->out_width < (p)->out_height ? 64 / (p)->out_width : (p)->out_height))
+#define MOTE_CONV_SPARSE_BAND_HEIGHT(p)                                                                           \
+    ((MOTE_CONV_SPARSE_BAND_ROWS(p) - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height + 1)
+#define MOTE_CONV_SPARSE_BAND(p)                                                                                  \
+    ((p)->out_height >= 1 && (p)->out_width >= 1 &&                                                               \
+     !((p)->pad_top == 0 && (p)->pad_left == 0 &&                                                                 \
+       ((p)->out_height - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height <             \
+           (p)->in_height &&                                                                                      \
+       MOTE_CONV_SPARSE_BAND_WIDTH(p) <= (p)->in_width))
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
  * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4
