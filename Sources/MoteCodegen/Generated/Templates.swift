@@ -1327,7 +1327,17 @@ typedef struct {
     uint32_t bias;
     uint32_t base;        /* bias + input_offset * sum of the weights */
     mote_requant rq;
+    int bounded;          /* mote_bounded_ok: the short requantization */
 } mote_sparse_channel;
+
+/* One output from its accumulator. */
+static int8_t mote_sparse_out(const mote_sparse_channel *ch, uint32_t acc)
+{
+    if (ch->bounded) {
+        return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &ch->rq.scale), &ch->rq.out);
+    }
+    return mote_requant_apply(mote_i32_from_bits(acc), &ch->rq);
+}
 
 /* Row m's non-zeros: their offsets in a layout whose kernel rows are ky_step apart and channels c_step apart, and
  * their values; and the whole row as int8 if ch->row is not NULL. */
@@ -1386,6 +1396,8 @@ static void mote_sparse_decode(mote_sparse_channel *ch, int32_t m, int32_t c_ste
     ch->base = ch->bias + wsum * (uint32_t)p->input_offset;
     ch->rq = mote_requant_init(p->multiplier[m], p->shift[m], p->output_zero_point, (int8_t)p->clamp_min,
                                (int8_t)p->clamp_max);
+    ch->bounded = !ch->rq.out.wide &&
+                  mote_bounded_ok(&ch->rq.scale, mote_acc_bound(p->bias[m], p->input_offset, row_length));
 }
 
 /* `width` outputs of one channel (output row oy, or a whole 1x1 plane) into out[0..width). The window of column
@@ -1414,17 +1426,17 @@ static void mote_sparse_row(const mote_sparse_channel *ch, const int8_t *row_x, 
                     a2 += wv * MOTE_U(xr[sw2]);
                     a3 += wv * MOTE_U(xr[sw3]);
                 }
-                out[ox] = mote_requant_apply(mote_i32_from_bits(a0), &ch->rq);
-                out[ox + 1] = mote_requant_apply(mote_i32_from_bits(a1), &ch->rq);
-                out[ox + 2] = mote_requant_apply(mote_i32_from_bits(a2), &ch->rq);
-                out[ox + 3] = mote_requant_apply(mote_i32_from_bits(a3), &ch->rq);
+                out[ox] = mote_sparse_out(ch, a0);
+                out[ox + 1] = mote_sparse_out(ch, a1);
+                out[ox + 2] = mote_sparse_out(ch, a2);
+                out[ox + 3] = mote_sparse_out(ch, a3);
                 ox += 4;
             } else {
                 uint32_t a0 = base;
                 for (k = 0; k < nz; ++k) {
                     a0 += MOTE_U(ch->values[k]) * MOTE_U(x0[ch->offsets[k]]);
                 }
-                out[ox] = mote_requant_apply(mote_i32_from_bits(a0), &ch->rq);
+                out[ox] = mote_sparse_out(ch, a0);
                 ++ox;
             }
         } else {
@@ -1451,7 +1463,7 @@ static void mote_sparse_row(const mote_sparse_channel *ch, const int8_t *row_x, 
                     }
                 }
             }
-            out[ox] = mote_requant_apply(mote_i32_from_bits(a0), &ch->rq);
+            out[ox] = mote_sparse_out(ch, a0);
             ++ox;
         }
     }
