@@ -39,8 +39,10 @@
  * stack; kept out of line, each loop gets the registers to itself (measured under QEMU, -O2). */
 #if defined(__GNUC__)
 #define MOTE_NOINLINE __attribute__((noinline))
+#define MOTE_INLINE __inline__ __attribute__((always_inline))
 #else
 #define MOTE_NOINLINE
+#define MOTE_INLINE
 #endif
 
 
@@ -585,6 +587,43 @@ static void mote_im2col_pointwise(const mote_conv_params *p, const int8_t *x, in
     }
 }
 
+/* int8 taps -> column `which` of the int4 layout (mote_im2col_block_i4): per group of eight taps the words
+ * (x[8g], x[8g+4]), (x[8g+2], x[8g+6]), (x[8g+1], x[8g+5]), (x[8g+3], x[8g+7]) of column 0, then those of column 1;
+ * taps is a multiple of 8. */
+static void mote_im2col_widen8(const int8_t *src, uint32_t *words, int32_t which, int32_t taps)
+{
+    uint32_t *dst = words + 4 * which;
+    int32_t k;
+    for (k = 0; k < taps; k += 8) {
+        const int8_t *x = src + k;
+        dst[0] = (MOTE_U(x[0]) & 0xFFFFu) | (MOTE_U(x[4]) << 16);
+        dst[1] = (MOTE_U(x[2]) & 0xFFFFu) | (MOTE_U(x[6]) << 16);
+        dst[2] = (MOTE_U(x[1]) & 0xFFFFu) | (MOTE_U(x[5]) << 16);
+        dst[3] = (MOTE_U(x[3]) & 0xFFFFu) | (MOTE_U(x[7]) << 16);
+        dst += 8;
+    }
+}
+
+/* A 1x1 window's taps (the channels of one input pixel, a plane apart) as int8, padding = pad outside the input:
+ * the int4 layout's mote_im2col_bytes. */
+static void mote_im2col_pointwise_bytes(const mote_conv_params *p, const int8_t *x, int32_t oy, int32_t ox,
+                                        int8_t pad, int8_t *dst)
+{
+    const int32_t plane = p->in_height * p->in_width;
+    const int32_t iy = oy * p->stride_height - p->pad_top;
+    const int32_t ix = ox * p->stride_width - p->pad_left;
+    int32_t c;
+    if (iy < 0 || iy >= p->in_height || ix < 0 || ix >= p->in_width) {
+        memset(dst, pad, (size_t)p->in_channels);
+        return;
+    }
+    x += iy * p->in_width + ix;
+    for (c = 0; c < p->in_channels; ++c) {
+        dst[c] = *x;
+        x += plane;
+    }
+}
+
 /* The int16 in the low (half 0) or high (half 1) half of a column word. */
 static inline uint32_t mote_half(uint32_t word, int half)
 {
@@ -622,6 +661,40 @@ typedef struct {
     int32_t fast;            /* 2: every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
                               * mote_rounding_ok (mote_requant_fast); 0: mote_scale_apply */
 } mote_im2col_pair;
+
+/* The end of a 2x2 block: the four accumulators requantized (by the layer's kind) and stored at oa[0..1] and
+ * ob[0..1] (oa[1], ob[1] only when the second pixel exists). Inlined into each block function. */
+MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t a00, uint32_t a01, uint32_t a10,
+                                          uint32_t a11, const mote_scale *sa, const mote_scale *sb, int8_t *oa,
+                                          int8_t *ob)
+{
+    /* All four results before any store: an int8_t store may alias the constants. */
+    int8_t r00, r01, r10, r11;
+    const int two = pair->two;
+    if (pair->fast == 2) {
+        r00 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a00), sa), pair->out);
+        r01 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a01), sa), pair->out);
+        r10 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a10), sb), pair->out);
+        r11 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a11), sb), pair->out);
+    } else if (pair->fast) {
+        const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
+        r00 = mote_requant_fast(mote_i32_from_bits(a00), sa, &ra, pair->out);
+        r01 = mote_requant_fast(mote_i32_from_bits(a01), sa, &ra, pair->out);
+        r10 = mote_requant_fast(mote_i32_from_bits(a10), sb, &rb, pair->out);
+        r11 = mote_requant_fast(mote_i32_from_bits(a11), sb, &rb, pair->out);
+    } else {
+        r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), sa), pair->out);
+        r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), sa), pair->out);
+        r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), sb), pair->out);
+        r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), sb), pair->out);
+    }
+    oa[0] = r00;
+    ob[0] = r10;
+    if (two) {
+        oa[1] = r01;
+        ob[1] = r11;
+    }
+}
 
 /* Output channels a and b (weight rows wa, wb; a lone last channel passes itself twice) at the pixel pair:
  * acc = base + row . column over all taps, requantized, stored at oa[0..1] and ob[0..1]. One function per block
@@ -678,34 +751,73 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
         a10 += MOTE_U(wb[k]) * MOTE_U(pair->tail[k]);
         a11 += MOTE_U(wb[k]) * MOTE_U(pair->tail[4 + k]);
     }
-    {
-        /* All four results before any store: an int8_t store may alias the constants. */
-        int8_t r00, r01, r10, r11;
-        const int two = pair->two;
-        if (pair->fast == 2) {
-            r00 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a00), sa), pair->out);
-            r01 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a01), sa), pair->out);
-            r10 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a10), sb), pair->out);
-            r11 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a11), sb), pair->out);
-        } else if (pair->fast) {
-            const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
-            r00 = mote_requant_fast(mote_i32_from_bits(a00), sa, &ra, pair->out);
-            r01 = mote_requant_fast(mote_i32_from_bits(a01), sa, &ra, pair->out);
-            r10 = mote_requant_fast(mote_i32_from_bits(a10), sb, &rb, pair->out);
-            r11 = mote_requant_fast(mote_i32_from_bits(a11), sb, &rb, pair->out);
-        } else {
-            r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), sa), pair->out);
-            r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), sa), pair->out);
-            r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), sb), pair->out);
-            r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), sb), pair->out);
-        }
-        oa[0] = r00;
-        ob[0] = r10;
-        if (two) {
-            oa[1] = r01;
-            ob[1] = r11;
-        }
+    mote_im2col_store(pair, a00, a01, a10, a11, sa, sb, oa, ob);
+}
+
+/* The 2x2 block for int4 weights read in place (mote_conv_int4 layers whose rows are whole groups of eight taps):
+ * four packed bytes hold taps 8g..8g+7 of a row, tap t in nibble t. Masked with 0xF0F0F0F0, the word and the word
+ * shifted left by 4 hold each nibble in the high half of a byte, 16 times its value as an int8 (the low half
+ * zero), so SXTB16 (and SXTB16 of the byte-rotated word) gives the pairs (16 w[8g], 16 w[8g+4]),
+ * (16 w[8g+2], 16 w[8g+6]), (16 w[8g+1], 16 w[8g+5]), (16 w[8g+3], 16 w[8g+7]) that match the columns'
+ * layout (mote_im2col_widen8). The dot product is then 16 times the real one; |16 * w * x| <= 2^14, so for fewer
+ * than 2^17 taps it does not wrap and an arithmetic shift by 4 gives it exactly. The portable twin multiplies
+ * the nibble values themselves. */
+MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, const uint8_t *wa, const uint8_t *wb,
+                                               uint32_t base_a, uint32_t base_b, const mote_scale *sa,
+                                               const mote_scale *sb, int8_t *oa, int8_t *ob)
+{
+    const uint32_t *c = pair->cols;
+    const uint32_t *const end = c + 8 * pair->groups;
+#if MOTE_DSP
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    while (c != end) {
+        uint32_t va, vb;
+        int32_t a04, a26, a15, a37, b04, b26, b15, b37;
+        memcpy(&va, wa, 4);
+        memcpy(&vb, wb, 4);
+        wa += 4;
+        wb += 4;
+        a04 = (int32_t)mote_sxtb16_even((va << 4) & 0xF0F0F0F0u);
+        a26 = (int32_t)mote_sxtb16_odd((va << 4) & 0xF0F0F0F0u);
+        a15 = (int32_t)mote_sxtb16_even(va & 0xF0F0F0F0u);
+        a37 = (int32_t)mote_sxtb16_odd(va & 0xF0F0F0F0u);
+        b04 = (int32_t)mote_sxtb16_even((vb << 4) & 0xF0F0F0F0u);
+        b26 = (int32_t)mote_sxtb16_odd((vb << 4) & 0xF0F0F0F0u);
+        b15 = (int32_t)mote_sxtb16_even(vb & 0xF0F0F0F0u);
+        b37 = (int32_t)mote_sxtb16_odd(vb & 0xF0F0F0F0u);
+        s00 = __smlad(a37, (int32_t)c[3], __smlad(a15, (int32_t)c[2], __smlad(a26, (int32_t)c[1], __smlad(a04, (int32_t)c[0], s00))));
+        s10 = __smlad(b37, (int32_t)c[3], __smlad(b15, (int32_t)c[2], __smlad(b26, (int32_t)c[1], __smlad(b04, (int32_t)c[0], s10))));
+        s01 = __smlad(a37, (int32_t)c[7], __smlad(a15, (int32_t)c[6], __smlad(a26, (int32_t)c[5], __smlad(a04, (int32_t)c[4], s01))));
+        s11 = __smlad(b37, (int32_t)c[7], __smlad(b15, (int32_t)c[6], __smlad(b26, (int32_t)c[5], __smlad(b04, (int32_t)c[4], s11))));
+        c += 8;
     }
+    mote_im2col_store(pair, base_a + MOTE_U(mote_asr(s00, 4)), base_a + MOTE_U(mote_asr(s01, 4)),
+                      base_b + MOTE_U(mote_asr(s10, 4)), base_b + MOTE_U(mote_asr(s11, 4)), sa, sb, oa, ob);
+#else
+    uint32_t a00 = base_a, a01 = base_a, a10 = base_b, a11 = base_b;
+    int32_t t;
+    while (c != end) {
+        /* Column word i of pixel j holds taps order[i] and order[i] + 4. */
+        static const int32_t order[4] = {0, 2, 1, 3};
+        for (t = 0; t < 4; ++t) {
+            const int32_t k = order[t];
+            const uint32_t x0 = mote_half(c[t], 0), x4 = mote_half(c[t], 1);
+            const uint32_t y0 = mote_half(c[4 + t], 0), y4 = mote_half(c[4 + t], 1);
+            const uint32_t w0 = MOTE_U(mote_i4_value((uint32_t)wa[k >> 1] >> (4 * (k & 1))));
+            const uint32_t w4 = MOTE_U(mote_i4_value((uint32_t)wa[(k + 4) >> 1] >> (4 * (k & 1))));
+            const uint32_t v0 = MOTE_U(mote_i4_value((uint32_t)wb[k >> 1] >> (4 * (k & 1))));
+            const uint32_t v4 = MOTE_U(mote_i4_value((uint32_t)wb[(k + 4) >> 1] >> (4 * (k & 1))));
+            a00 += w0 * x0 + w4 * x4;
+            a01 += w0 * y0 + w4 * y4;
+            a10 += v0 * x0 + v4 * x4;
+            a11 += v0 * y0 + v4 * y4;
+        }
+        wa += 4;
+        wb += 4;
+        c += 8;
+    }
+    mote_im2col_store(pair, a00, a01, a10, a11, sa, sb, oa, ob);
+#endif
 }
 
 void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output)
@@ -726,6 +838,8 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     const int int4 = int4_pairs != NULL;
     int8_t *const rows = bytes + taps + 4;
     const int pointwise = p->kernel_height == 1 && p->kernel_width == 1;
+    /* int4 rows of whole groups of eight taps are read in place (mote_im2col_block_i4), not decoded per block. */
+    const int nibbles = int4 && (taps & 7) == 0 && taps < 0x20000;
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
     int fast = 1, bounded = 1;
@@ -741,8 +855,8 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     pair.fast = bounded ? 2 : fast;
     pair.cols = cols;
     pair.tail = &tail[0][0];
-    pair.groups = groups4;
-    pair.tail_taps = taps & 3;
+    pair.groups = nibbles ? taps >> 3 : groups4;
+    pair.tail_taps = nibbles ? 0 : taps & 3;
     pair.out = &out_clamp;
     pair.two = 1;
     for (n = 0; n < p->batch; ++n) {
@@ -752,7 +866,20 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
             /* A lone last pixel fills both columns and is stored once. */
             const int two = q + 1 < pixels;
             const int32_t q1 = two ? q + 1 : q;
-            if (pointwise) {
+            if (nibbles) {
+                if (pointwise) {
+                    mote_im2col_pointwise_bytes(p, x, q / ow, q % ow, pad, bytes);
+                } else {
+                    mote_im2col_bytes(p, x, q / ow, q % ow, pad, bytes);
+                }
+                mote_im2col_widen8(bytes, cols, 0, taps);
+                if (pointwise) {
+                    mote_im2col_pointwise_bytes(p, x, q1 / ow, q1 % ow, pad, bytes);
+                } else {
+                    mote_im2col_bytes(p, x, q1 / ow, q1 % ow, pad, bytes);
+                }
+                mote_im2col_widen8(bytes, cols, 1, taps);
+            } else if (pointwise) {
                 mote_im2col_pointwise(p, x, q / ow, q % ow, pad, cols, tail, 0);
                 mote_im2col_pointwise(p, x, q1 / ow, q1 % ow, pad, cols, tail, 1);
             } else {
@@ -769,6 +896,12 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
                 const int32_t m1 = m + 1 < channels ? m + 1 : m;
                 const int8_t *wa = int4 ? rows : p->weights + m * taps;
                 const int8_t *wb = int4 ? rows + taps : p->weights + m1 * taps;
+                if (nibbles) {
+                    mote_im2col_block_i4(&pair, p->weight_nibbles + (m * taps) / 2, p->weight_nibbles + (m1 * taps) / 2,
+                                         base[m], base[m1], &scales[m], &scales[m1], out + m * pixels + q,
+                                         out + m1 * pixels + q);
+                    continue;
+                }
                 if (int4) {
                     /* Decoded once per block: half a nibble per multiply-accumulate. */
                     mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
@@ -939,6 +1072,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 
 #undef MOTE_U
 #undef MOTE_NOINLINE
+#undef MOTE_INLINE
 
 #if defined(__clang__)
 #pragma clang diagnostic pop

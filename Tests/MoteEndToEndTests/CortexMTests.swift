@@ -28,8 +28,8 @@ final class CortexMTests: XCTestCase {
         var firstMismatch: String?
     }
 
-    func compile(_ model: URL, calibration: URL, into dir: URL) throws {
-        let r = mote(["compile", model.path, "--calibration", calibration.path, "-o", dir.path])
+    func compile(_ model: URL, calibration: URL, into dir: URL, options: [String] = []) throws {
+        let r = mote(["compile", model.path, "--calibration", calibration.path, "-o", dir.path] + options)
         XCTAssertEqual(r.code, .ok, r.err)
         guard r.code == .ok else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mote compile failed: \(r.err)"]) }
     }
@@ -64,16 +64,23 @@ final class CortexMTests: XCTestCase {
     }
 
     /// The MLPerf Tiny ResNet-8 on M4 and M3: the DSP and portable forms of the im2col blocks, and the residual
-    /// Adds' table path (each Add has 4,096-16,384 elements), against the Swift interpreter.
+    /// Adds' table path (each Add has 4,096-16,384 elements), against the Swift interpreter; with int4 weights,
+    /// the in-place nibble blocks, and pruned, the sparse band path, on M4.
     func testResNet8OnM4AndM3() throws {
         try requireTools()
         let tmp = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: tmp) }
         let input = TestPaths.fixtures.appendingPathComponent("mlperf/ic01_resnet8_input.npy")
+        let model = TestPaths.mlperf.appendingPathComponent("ic01_resnet8.onnx")
         let out = tmp.appendingPathComponent("resnet8")
-        try compile(TestPaths.mlperf.appendingPathComponent("ic01_resnet8.onnx"), calibration: input, into: out)
+        try compile(model, calibration: input, into: out)
         for target in ["cortex-m4", "cortex-m3"] {
             try verify(out, input: input, target: target)
+        }
+        for (name, options) in [("int4", ["--weights", "int4"]), ("pruned", ["--prune", "0.5"])] {
+            let dir = tmp.appendingPathComponent("resnet8-" + name)
+            try compile(model, calibration: input, into: dir, options: options)
+            try verify(dir, input: input, target: "cortex-m4")
         }
     }
 
