@@ -273,6 +273,16 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
 #endif
 
 
+/* One output from its accumulator: mote_scale_bounded where the channel allows it (bounded), else the reference
+ * requantization. */
+MOTE_INLINE static int8_t mote_conv_out(uint32_t acc, int bounded, const mote_requant *rq)
+{
+    if (bounded) {
+        return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &rq->scale), &rq->out);
+    }
+    return mote_requant_apply(mote_i32_from_bits(acc), rq);
+}
+
 /* Pointwise: kernel 1x1, stride 1, no padding, groups 1, output plane = input plane. A matrix product
  * out[m][q] = sum_c w[m][c] * x[c][q] over the flattened plane q, four pixels per weight load. */
 MOTE_NOINLINE static void mote_conv_pointwise(const mote_conv_params *p, const int8_t *input, int8_t *output)
@@ -291,6 +301,8 @@ MOTE_NOINLINE static void mote_conv_pointwise(const mote_conv_params *p, const i
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
+            const int bounded =
+                !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset, channels));
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -309,10 +321,10 @@ MOTE_NOINLINE static void mote_conv_pointwise(const mote_conv_params *p, const i
                     a3 += wv * MOTE_U(xq[3]);
                     i += plane;
                 }
-                out[q] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
-                out[q + 1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
-                out[q + 2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
-                out[q + 3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
+                out[q] = mote_conv_out(a0, bounded, &rq);
+                out[q + 1] = mote_conv_out(a1, bounded, &rq);
+                out[q + 2] = mote_conv_out(a2, bounded, &rq);
+                out[q + 3] = mote_conv_out(a3, bounded, &rq);
             }
             for (; q < plane; ++q) {
                 uint32_t a0 = base;
@@ -321,7 +333,7 @@ MOTE_NOINLINE static void mote_conv_pointwise(const mote_conv_params *p, const i
                     a0 += MOTE_U(w[c]) * MOTE_U(x[i]);
                     i += plane;
                 }
-                out[q] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                out[q] = mote_conv_out(a0, bounded, &rq);
             }
             out += plane;
         }
@@ -347,6 +359,8 @@ MOTE_NOINLINE static void mote_conv_pointwise_strided(const mote_conv_params *p,
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
+            const int bounded =
+                !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset, channels));
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -367,10 +381,10 @@ MOTE_NOINLINE static void mote_conv_pointwise_strided(const mote_conv_params *p,
                         a3 += wv * MOTE_U(xq[3 * sw]);
                         i += plane;
                     }
-                    out[0] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
-                    out[1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
-                    out[2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
-                    out[3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
+                    out[0] = mote_conv_out(a0, bounded, &rq);
+                    out[1] = mote_conv_out(a1, bounded, &rq);
+                    out[2] = mote_conv_out(a2, bounded, &rq);
+                    out[3] = mote_conv_out(a3, bounded, &rq);
                     out += 4;
                 }
                 for (; ox < p->out_width; ++ox) {
@@ -380,7 +394,7 @@ MOTE_NOINLINE static void mote_conv_pointwise_strided(const mote_conv_params *p,
                         a0 += MOTE_U(w[c]) * MOTE_U(x[i]);
                         i += plane;
                     }
-                    *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                    *out++ = mote_conv_out(a0, bounded, &rq);
                 }
             }
         }
@@ -412,6 +426,8 @@ MOTE_NOINLINE static void mote_conv_depthwise3x3(const mote_conv_params *p, cons
             const uint32_t bias = (uint32_t)p->bias[m];
             const uint32_t base = bias + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
+            const int bounded =
+                !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset, 9));
             for (oy = 0; oy < p->out_height; ++oy) {
                 const int32_t iy0 = oy * p->stride_height - p->pad_top;
                 const int rows_inside = iy0 >= 0 && iy0 + 2 < in_h;
@@ -439,7 +455,7 @@ MOTE_NOINLINE static void mote_conv_depthwise3x3(const mote_conv_params *p, cons
                             }
                         }
                     }
-                    *out++ = mote_requant_apply(mote_i32_from_bits(acc), &rq);
+                    *out++ = mote_conv_out(acc, bounded, &rq);
                 }
             }
         }
@@ -1012,10 +1028,14 @@ MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, con
         b26 = (int32_t)mote_sxtb16_odd((vb << 4) & 0xF0F0F0F0u);
         b15 = (int32_t)mote_sxtb16_even(vb & 0xF0F0F0F0u);
         b37 = (int32_t)mote_sxtb16_odd(vb & 0xF0F0F0F0u);
-        s00 = __smlad(a37, (int32_t)c[3], __smlad(a15, (int32_t)c[2], __smlad(a26, (int32_t)c[1], __smlad(a04, (int32_t)c[0], s00))));
-        s10 = __smlad(b37, (int32_t)c[3], __smlad(b15, (int32_t)c[2], __smlad(b26, (int32_t)c[1], __smlad(b04, (int32_t)c[0], s10))));
-        s01 = __smlad(a37, (int32_t)c[7], __smlad(a15, (int32_t)c[6], __smlad(a26, (int32_t)c[5], __smlad(a04, (int32_t)c[4], s01))));
-        s11 = __smlad(b37, (int32_t)c[7], __smlad(b15, (int32_t)c[6], __smlad(b26, (int32_t)c[5], __smlad(b04, (int32_t)c[4], s11))));
+        s00 = __smlad(a15, (int32_t)c[2], __smlad(a26, (int32_t)c[1], __smlad(a04, (int32_t)c[0], s00)));
+        s10 = __smlad(b15, (int32_t)c[2], __smlad(b26, (int32_t)c[1], __smlad(b04, (int32_t)c[0], s10)));
+        s01 = __smlad(a15, (int32_t)c[6], __smlad(a26, (int32_t)c[5], __smlad(a04, (int32_t)c[4], s01)));
+        s11 = __smlad(b15, (int32_t)c[6], __smlad(b26, (int32_t)c[5], __smlad(b04, (int32_t)c[4], s11)));
+        s00 = __smlad(a37, (int32_t)c[3], s00);
+        s10 = __smlad(b37, (int32_t)c[3], s10);
+        s01 = __smlad(a37, (int32_t)c[7], s01);
+        s11 = __smlad(b37, (int32_t)c[7], s11);
         c += 8;
     }
     mote_im2col_store(pair, base_a + MOTE_U(mote_asr(s00, 4)), base_a + MOTE_U(mote_asr(s01, 4)),
@@ -1203,6 +1223,8 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
             const int8_t *w_m = p->weights + m * in_per_group * kk;
             const uint32_t bias = (uint32_t)p->bias[m];
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
+            const int bounded = !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset,
+                                                                                      in_per_group * kk));
             for (oy = 0; oy < p->out_height; ++oy) {
                 const int32_t iy0 = oy * p->stride_height - p->pad_top;
                 int32_t ky_lo, ky_hi, rows;
@@ -1245,10 +1267,10 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 xi += row_step;
                             }
                         }
-                        out[0] = mote_requant_apply(mote_i32_from_bits(a0), &rq);
-                        out[1] = mote_requant_apply(mote_i32_from_bits(a1), &rq);
-                        out[2] = mote_requant_apply(mote_i32_from_bits(a2), &rq);
-                        out[3] = mote_requant_apply(mote_i32_from_bits(a3), &rq);
+                        out[0] = mote_conv_out(a0, bounded, &rq);
+                        out[1] = mote_conv_out(a1, bounded, &rq);
+                        out[2] = mote_conv_out(a2, bounded, &rq);
+                        out[3] = mote_conv_out(a3, bounded, &rq);
                         out += 4;
                         ox += 4;
                     } else if (ix0 >= 0 && ix0 + span < p->in_width) {
@@ -1267,7 +1289,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 xi += row_step;
                             }
                         }
-                        *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                        *out++ = mote_conv_out(a0, bounded, &rq);
                         ++ox;
                     } else {
                         /* Border column: the reference loop over the taps inside the input. Indices, not
@@ -1288,7 +1310,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 }
                             }
                         }
-                        *out++ = mote_requant_apply(mote_i32_from_bits(a0), &rq);
+                        *out++ = mote_conv_out(a0, bounded, &rq);
                         ++ox;
                     }
                 }
