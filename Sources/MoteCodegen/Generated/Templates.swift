@@ -2474,18 +2474,18 @@ void mote_table(const int8_t table[256], int32_t count, const int8_t *input, int
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
-/* Walks the output (shape in_shape[perm[d]]) in row-major order with an odometer, reading the input at
- * strides in_stride[perm[d]]. */
+/* Walks the output (shape in_shape[perm[d]]) in row-major order, reading the input at strides
+ * in_stride[perm[d]]: the innermost axis as one strided run, an odometer over the outer axes. */
 void mote_transpose(const mote_transpose_params *p, const int8_t *input, int8_t *output)
 {
     int32_t in_strides[MOTE_MAX_RANK];
     int32_t shape[MOTE_MAX_RANK];
     int32_t strides[MOTE_MAX_RANK];
     int32_t counter[MOTE_MAX_RANK];
-    int32_t total = 1;
+    int32_t runs = 1;
     int32_t stride = 1;
     int32_t offset = 0;
-    int32_t o, d;
+    int32_t run, step, r, i, d;
 
     if (p->rank < 0 || p->rank > MOTE_MAX_RANK) {
         return; /* never emitted by Mote */
@@ -2501,12 +2501,19 @@ void mote_transpose(const mote_transpose_params *p, const int8_t *input, int8_t 
         }
         shape[d] = p->in_shape[axis];
         strides[d] = in_strides[axis];
-        total *= shape[d];
         counter[d] = 0;
     }
-    for (o = 0; o < total; ++o) {
-        output[o] = input[offset];
-        for (d = p->rank - 1; d >= 0; --d) {
+    run = p->rank > 0 ? shape[p->rank - 1] : 1;
+    step = p->rank > 0 ? strides[p->rank - 1] : 0;
+    for (d = 0; d + 1 < p->rank; ++d) {
+        runs *= shape[d];
+    }
+    for (r = 0; r < runs; ++r) {
+        for (i = 0; i < run; ++i) {
+            output[i] = input[offset + i * step];
+        }
+        output += run;
+        for (d = p->rank - 2; d >= 0; --d) {
             offset += strides[d];
             if (++counter[d] < shape[d]) {
                 break;
