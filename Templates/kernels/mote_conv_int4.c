@@ -1,10 +1,10 @@
 /* mote_conv_int4.c - int8 grouped 2-D convolution for weights stored MOTE_WEIGHTS_INT4 (mote_kernels.h): same
  * parameter block and arithmetic as mote_conv and the same Swift golden model (Sources/MoteInteger/Kernels/
  * Conv.swift). Per output channel the packed row is decoded once into the scratch (row_length bytes), then
- * mote_conv (mote_conv.c) runs on it as a one-channel int8 convolution of the channel's input group, so int4
- * layers take every tuned path of mote_conv (pointwise, strided, depthwise 3x3, generic) and an int8 model
- * carries none of this. The cost is one call per output channel (and batch element). Layers that take im2col
- * (MOTE_CONV_IM2COL) instead run mote_conv.c's im2col path, which decodes each block's two rows.
+ * mote_conv (mote_conv.c) runs on it as a one-channel int8 convolution of the channel's input group (its
+ * pointwise, strided or generic path). The cost is one call per output channel (and batch element). Layers that
+ * take im2col (MOTE_CONV_IM2COL) or the padded depthwise path (MOTE_CONV_DEPTHWISE3X3) instead run mote_conv.c's
+ * path with this file's byte table.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -81,8 +81,7 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
         return;
     }
 
-    /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch.
-     * A depthwise layer becomes a one-channel convolution, which mote_conv's depthwise path still takes. */
+    /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch. */
     q.batch = 1;
     q.in_channels = in_per_group;
     q.out_channels = 1;

@@ -232,8 +232,9 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
  * depthwise_conv.h) and, loop for loop, the Swift golden model (Sources/MoteInteger/Kernels/Conv.swift).
  *
  * Weights stored MOTE_WEIGHTS_INT8 (mote_kernels.h). int4 layers call mote_conv_int4 (mote_conv_int4.c), which
- * runs this on each decoded row; sparse layers call mote_conv_sparse (mote_conv_sparse.c). Neither adds a
- * branch or a byte here, so an int8 model runs exactly the code it ran before they existed.
+ * runs this on each decoded row, or the im2col and padded depthwise paths here with int4 rows (decoded through its
+ * byte table, or read in place by mote_im2col_block_i4): that int4 code is here, so an int8 model carries it too
+ * (about 1 KB at -Os). Sparse layers call mote_conv_sparse (mote_conv_sparse.c), which adds nothing here.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -274,13 +275,19 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
 
 
 /* One output from its accumulator: mote_scale_bounded where the channel allows it (bounded), else the reference
- * requantization. */
+ * requantization. Inlined into the pointwise loop; the other reference-order paths call mote_conv_out_call
+ * (measured: inlined everywhere, 2.9 KB more code at -O2 for under 0.1% fewer instructions outside pointwise). */
 MOTE_INLINE static int8_t mote_conv_out(uint32_t acc, int bounded, const mote_requant *rq)
 {
     if (bounded) {
         return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &rq->scale), &rq->out);
     }
     return mote_requant_apply(mote_i32_from_bits(acc), rq);
+}
+
+MOTE_NOINLINE static int8_t mote_conv_out_call(uint32_t acc, int bounded, const mote_requant *rq)
+{
+    return mote_conv_out(acc, bounded, rq);
 }
 
 /* Pointwise: kernel 1x1, stride 1, no padding, groups 1, output plane = input plane. A matrix product
@@ -381,10 +388,10 @@ MOTE_NOINLINE static void mote_conv_pointwise_strided(const mote_conv_params *p,
                         a3 += wv * MOTE_U(xq[3 * sw]);
                         i += plane;
                     }
-                    out[0] = mote_conv_out(a0, bounded, &rq);
-                    out[1] = mote_conv_out(a1, bounded, &rq);
-                    out[2] = mote_conv_out(a2, bounded, &rq);
-                    out[3] = mote_conv_out(a3, bounded, &rq);
+                    out[0] = mote_conv_out_call(a0, bounded, &rq);
+                    out[1] = mote_conv_out_call(a1, bounded, &rq);
+                    out[2] = mote_conv_out_call(a2, bounded, &rq);
+                    out[3] = mote_conv_out_call(a3, bounded, &rq);
                     out += 4;
                 }
                 for (; ox < p->out_width; ++ox) {
@@ -394,68 +401,7 @@ MOTE_NOINLINE static void mote_conv_pointwise_strided(const mote_conv_params *p,
                         a0 += MOTE_U(w[c]) * MOTE_U(x[i]);
                         i += plane;
                     }
-                    *out++ = mote_conv_out(a0, bounded, &rq);
-                }
-            }
-        }
-    }
-}
-
-/* Depthwise 3x3, dilation 1 (groups = in_channels = out_channels, any stride and padding): per channel the
- * nine weights and bias + input_offset * sum(w) are hoisted; an output whose window lies inside the input
- * takes nine unrolled products, a border output the reference sum over its taps inside the input. */
-MOTE_NOINLINE static void mote_conv_depthwise3x3(const mote_conv_params *p, const int8_t *input, int8_t *output)
-{
-    const int32_t in_h = p->in_height;
-    const int32_t in_w = p->in_width;
-    const int32_t plane = in_h * in_w;
-    const uint32_t offset = (uint32_t)p->input_offset;
-    const int8_t act_min = (int8_t)p->clamp_min;
-    const int8_t act_max = (int8_t)p->clamp_max;
-    const int32_t zp = p->output_zero_point;
-    int8_t *out = output;
-    int32_t n, m, oy, ox, ky, kx;
-
-    for (n = 0; n < p->batch; ++n) {
-        for (m = 0; m < p->out_channels; ++m) {
-            const int8_t *x = input + (n * p->in_channels + m) * plane;
-            const int8_t *w = p->weights + m * 9;
-            const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
-            const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
-            const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
-            const uint32_t bias = (uint32_t)p->bias[m];
-            const uint32_t base = bias + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
-            const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
-            const int bounded =
-                !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset, 9));
-            for (oy = 0; oy < p->out_height; ++oy) {
-                const int32_t iy0 = oy * p->stride_height - p->pad_top;
-                const int rows_inside = iy0 >= 0 && iy0 + 2 < in_h;
-                for (ox = 0; ox < p->out_width; ++ox) {
-                    const int32_t ix0 = ox * p->stride_width - p->pad_left;
-                    uint32_t acc;
-                    if (rows_inside && ix0 >= 0 && ix0 + 2 < in_w) {
-                        const int8_t *r0 = x + iy0 * in_w + ix0;
-                        const int8_t *r1 = r0 + in_w;
-                        const int8_t *r2 = r1 + in_w;
-                        acc = base + w0 * MOTE_U(r0[0]) + w1 * MOTE_U(r0[1]) + w2 * MOTE_U(r0[2]) +
-                              w3 * MOTE_U(r1[0]) + w4 * MOTE_U(r1[1]) + w5 * MOTE_U(r1[2]) +
-                              w6 * MOTE_U(r2[0]) + w7 * MOTE_U(r2[1]) + w8 * MOTE_U(r2[2]);
-                    } else {
-                        /* Valid taps: ky in [ky_lo, ky_hi), kx in [kx_lo, kx_hi) (dilation 1). */
-                        const int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
-                        const int32_t ky_hi = in_h - iy0 < 3 ? in_h - iy0 : 3;
-                        const int32_t kx_lo = ix0 < 0 ? -ix0 : 0;
-                        const int32_t kx_hi = in_w - ix0 < 3 ? in_w - ix0 : 3;
-                        acc = bias;
-                        for (ky = ky_lo; ky < ky_hi; ++ky) {
-                            const int32_t x_row = (iy0 + ky) * in_w + ix0;
-                            for (kx = kx_lo; kx < kx_hi; ++kx) {
-                                acc += MOTE_U(w[ky * 3 + kx]) * (MOTE_U(x[x_row + kx]) + offset);
-                            }
-                        }
-                    }
-                    *out++ = mote_conv_out(acc, bounded, &rq);
+                    *out++ = mote_conv_out_call(a0, bounded, &rq);
                 }
             }
         }
@@ -1211,11 +1157,6 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
         mote_conv_pointwise_strided(p, input, output);
         return;
     }
-    if (p->groups == p->in_channels && p->groups == p->out_channels && p->kernel_height == 3 && kw == 3 &&
-        p->dilation_height == 1 && dw == 1) {
-        mote_conv_depthwise3x3(p, input, output);
-        return;
-    }
 
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
@@ -1267,10 +1208,10 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 xi += row_step;
                             }
                         }
-                        out[0] = mote_conv_out(a0, bounded, &rq);
-                        out[1] = mote_conv_out(a1, bounded, &rq);
-                        out[2] = mote_conv_out(a2, bounded, &rq);
-                        out[3] = mote_conv_out(a3, bounded, &rq);
+                        out[0] = mote_conv_out_call(a0, bounded, &rq);
+                        out[1] = mote_conv_out_call(a1, bounded, &rq);
+                        out[2] = mote_conv_out_call(a2, bounded, &rq);
+                        out[3] = mote_conv_out_call(a3, bounded, &rq);
                         out += 4;
                         ox += 4;
                     } else if (ix0 >= 0 && ix0 + span < p->in_width) {
@@ -1289,7 +1230,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 xi += row_step;
                             }
                         }
-                        *out++ = mote_conv_out(a0, bounded, &rq);
+                        *out++ = mote_conv_out_call(a0, bounded, &rq);
                         ++ox;
                     } else {
                         /* Border column: the reference loop over the taps inside the input. Indices, not
@@ -1310,7 +1251,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
                                 }
                             }
                         }
-                        *out++ = mote_conv_out(a0, bounded, &rq);
+                        *out++ = mote_conv_out_call(a0, bounded, &rq);
                         ++ox;
                     }
                 }
@@ -1332,10 +1273,10 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 /* mote_conv_int4.c - int8 grouped 2-D convolution for weights stored MOTE_WEIGHTS_INT4 (mote_kernels.h): same
  * parameter block and arithmetic as mote_conv and the same Swift golden model (Sources/MoteInteger/Kernels/
  * Conv.swift). Per output channel the packed row is decoded once into the scratch (row_length bytes), then
- * mote_conv (mote_conv.c) runs on it as a one-channel int8 convolution of the channel's input group, so int4
- * layers take every tuned path of mote_conv (pointwise, strided, depthwise 3x3, generic) and an int8 model
- * carries none of this. The cost is one call per output channel (and batch element). Layers that take im2col
- * (MOTE_CONV_IM2COL) instead run mote_conv.c's im2col path, which decodes each block's two rows.
+ * mote_conv (mote_conv.c) runs on it as a one-channel int8 convolution of the channel's input group (its
+ * pointwise, strided or generic path). The cost is one call per output channel (and batch element). Layers that
+ * take im2col (MOTE_CONV_IM2COL) or the padded depthwise path (MOTE_CONV_DEPTHWISE3X3) instead run mote_conv.c's
+ * path with this file's byte table.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -1412,8 +1353,7 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
         return;
     }
 
-    /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch.
-     * A depthwise layer becomes a one-channel convolution, which mote_conv's depthwise path still takes. */
+    /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch. */
     q.batch = 1;
     q.in_channels = in_per_group;
     q.out_channels = 1;
