@@ -46,7 +46,7 @@ public enum MemoryPlanner {
     }
 
     /// `mote_conv_sparse`'s band (`MOTE_CONV_SPARSE_BAND` in mote_kernels.h): where a window overlaps the
-    /// padding, the input rows of a block of output rows (about 64 outputs, at least one row), padded:
+    /// padding, the input rows of a block of `rowsPer64Outputs` output rows, padded:
     /// (in channels / groups) · ((rows − 1) · strideHeight + (kernelHeight − 1) · dilationHeight + 1) rows of
     /// (outWidth − 1) · strideWidth + (kernelWidth − 1) · dilationWidth + 1 bytes.
     public static func sparseBandBytes(_ p: QConv) -> Int {
@@ -54,8 +54,7 @@ public enum MemoryPlanner {
         let width = (p.outWidth - 1) * p.strideWidth + (p.kernelWidth - 1) * p.dilationWidth + 1
         let inside = p.padTop == 0 && p.padLeft == 0 && width <= p.inWidth
             && (p.outHeight - 1) * p.strideHeight + (p.kernelHeight - 1) * p.dilationHeight < p.inHeight
-        let rows = p.outWidth >= 64 ? 1 : min(64 / p.outWidth, p.outHeight)
-        let height = (rows - 1) * p.strideHeight + (p.kernelHeight - 1) * p.dilationHeight + 1
+        let height = (rowsPer64Outputs(p) - 1) * p.strideHeight + (p.kernelHeight - 1) * p.dilationHeight + 1
         return inside ? 0 : (p.inChannels / p.groups) * height * width
     }
 
@@ -68,12 +67,16 @@ public enum MemoryPlanner {
 
     /// `mote_conv`'s padded depthwise 3×3 path: one channel's plane with its padding, as the outputs read it, and
     /// 4 spare bytes (the DSP path reads a word past an odd row), rounded up to a word; then the int32
-    /// accumulators of a chunk of output rows (`MOTE_DW_CHUNK_ROWS`: about 64 outputs, at least a row) and a
-    /// spare one.
+    /// accumulators of a chunk of `rowsPer64Outputs` output rows and a spare one.
     public static func depthwiseScratchBytes(_ p: QConv) -> Int {
         let plane = ((p.outHeight - 1) * p.strideHeight + 3) * ((p.outWidth - 1) * p.strideWidth + 3)
-        let chunkRows = p.outWidth >= 64 ? 1 : min(64 / p.outWidth, p.outHeight)
-        return (plane + 4 + 3) / 4 * 4 + 4 * (chunkRows * p.outWidth + 1)
+        return (plane + 4 + 3) / 4 * 4 + 4 * (rowsPer64Outputs(p) * p.outWidth + 1)
+    }
+
+    /// How many output rows make about 64 outputs, at least one (`MOTE_ROWS_PER_64` in mote_kernels.h): the
+    /// padded depthwise path's accumulator chunk and the sparse band path's block.
+    static func rowsPer64Outputs(_ p: QConv) -> Int {
+        p.outWidth >= 64 ? 1 : min(64 / p.outWidth, p.outHeight)
     }
 
     /// `mote_conv`'s im2col path (int8, groups 1): per output channel a `mote_scale` (5 words) and a uint32

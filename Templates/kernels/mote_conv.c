@@ -277,7 +277,7 @@ MOTE_NOINLINE static void mote_dw_rows_dsp(const int8_t *r0, int32_t pw, int32_t
  * MOTE_CONV_DEPTHWISE3X3 layers, each channel's nine weights decoded first). Per channel the plane is copied into
  * the scratch, inside padding that holds the input zero point (-input_offset, so w * (x + input_offset) is zero
  * there); every output of a row takes nine unrolled products from base = bias + input_offset * sum(w), with no
- * border cases, into int32 accumulators, chunk rows at a time (MOTE_DW_CHUNK_ROWS: about 64 outputs), which
+ * border cases, into int32 accumulators, chunk rows at a time (MOTE_ROWS_PER_64), which
  * mote_requant_row then narrows. Scratch (MemoryPlanner.depthwiseScratchBytes): the padded plane,
  * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes and 4 spare bytes, rounded
  * up to 4, then int32 acc[chunk * out_width + 1]. */
@@ -295,7 +295,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
     int8_t *const padded = (int8_t *)p->scratch;
     int32_t *const acc = (int32_t *)(void *)(padded + ((ph * pw + 4 + 3) & ~3));
-    const int32_t chunk = MOTE_DW_CHUNK_ROWS(ow, oh);
+    const int32_t chunk = MOTE_ROWS_PER_64(ow, oh);
     /* Padded row r is input row r - pad_top; rows [first_row, last_row) hold input. Columns [first, first +
      * len) of such a row hold input columns [src0, src0 + len), clipped to the padded width; the rest of the
      * plane is padding, the same for every channel, so it is filled once. */

@@ -68,8 +68,9 @@ static inline uint32_t mote_sxtb16_odd(uint32_t v)
  * acc = bias[m] + sum w[m][c][ky][kx] * (x + input_offset) over taps inside the input;
  * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  *
- * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned). MOTE_WEIGHTS_INT8 needs none
- * (NULL); MOTE_WEIGHTS_INT4 one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
+ * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned), or NULL. MOTE_WEIGHTS_INT8 and
+ * INT4 layers given one take the im2col or padded depthwise path (MemoryPlanner.convScratchBytes sizes it);
+ * other int4 layers need one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
  * int8_t values[max_nz] and one decoded row (row_length bytes), max_nz = weight_max_row_nonzeros:
  * 5 * max_nz + row_length bytes, then the band where MOTE_CONV_SPARSE_BAND. */
 typedef struct {
@@ -113,9 +114,10 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     ((p)->groups == (p)->in_channels && (p)->groups == (p)->out_channels && (p)->kernel_height == 3 &&            \
      (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
      (p)->out_width >= 1)
-/* Output rows the padded depthwise path accumulates before it requantizes them: about 64 outputs, at least one
- * row (MemoryPlanner.depthwiseScratchBytes sizes the scratch by the same rule). */
-#define MOTE_DW_CHUNK_ROWS(ow, oh) ((ow) >= 64 ? 1 : (64 / (ow) < (oh) ? 64 / (ow) : (oh)))
+/* How many output rows of width ow (of oh) make about 64 outputs, at least one: the padded depthwise path
+ * accumulates that many rows before it requantizes them, the sparse band path decodes a channel once per that
+ * many (MemoryPlanner.rowsPer64Outputs; it sizes both scratches by the same rule). */
+#define MOTE_ROWS_PER_64(ow, oh) ((ow) >= 64 ? 1 : (64 / (ow) < (oh) ? 64 / (ow) : (oh)))
 /* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1, except
  * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
 #define MOTE_CONV_IM2COL(p)                                                                                       \
@@ -132,8 +134,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * scratch (MemoryPlanner.sparseBandBytes sizes it by the same rule). */
 #define MOTE_CONV_SPARSE_BAND_WIDTH(p)                                                                            \
     (((p)->out_width - 1) * (p)->stride_width + ((p)->kernel_width - 1) * (p)->dilation_width + 1)
-#define MOTE_CONV_SPARSE_BAND_ROWS(p)                                                                             \
-    ((p)->out_width >= 64 ? 1 : (64 / (p)->out_width < (p)->out_height ? 64 / (p)->out_width : (p)->out_height))
+#define MOTE_CONV_SPARSE_BAND_ROWS(p) MOTE_ROWS_PER_64((p)->out_width, (p)->out_height)
 #define MOTE_CONV_SPARSE_BAND_HEIGHT(p)                                                                           \
     ((MOTE_CONV_SPARSE_BAND_ROWS(p) - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height + 1)
 #define MOTE_CONV_SPARSE_BAND(p)                                                                                  \

@@ -504,7 +504,7 @@ MOTE_NOINLINE static void mote_dw_rows_dsp(const int8_t *r0, int32_t pw, int32_t
  * MOTE_CONV_DEPTHWISE3X3 layers, each channel's nine weights decoded first). Per channel the plane is copied into
  * the scratch, inside padding that holds the input zero point (-input_offset, so w * (x + input_offset) is zero
  * there); every output of a row takes nine unrolled products from base = bias + input_offset * sum(w), with no
- * border cases, into int32 accumulators, chunk rows at a time (MOTE_DW_CHUNK_ROWS: about 64 outputs), which
+ * border cases, into int32 accumulators, chunk rows at a time (MOTE_ROWS_PER_64), which
  * mote_requant_row then narrows. Scratch (MemoryPlanner.depthwiseScratchBytes): the padded plane,
  * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes and 4 spare bytes, rounded
  * up to 4, then int32 acc[chunk * out_width + 1]. */
@@ -522,7 +522,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
     int8_t *const padded = (int8_t *)p->scratch;
     int32_t *const acc = (int32_t *)(void *)(padded + ((ph * pw + 4 + 3) & ~3));
-    const int32_t chunk = MOTE_DW_CHUNK_ROWS(ow, oh);
+    const int32_t chunk = MOTE_ROWS_PER_64(ow, oh);
     /* Padded row r is input row r - pad_top; rows [first_row, last_row) hold input. Columns [first, first +
      * len) of such a row hold input columns [src0, src0 + len), clipped to the padded width; the rest of the
      * plane is padding, the same for every channel, so it is filled once. */
@@ -2934,8 +2934,9 @@ static inline uint32_t mote_sxtb16_odd(uint32_t v)
  * acc = bias[m] + sum w[m][c][ky][kx] * (x + input_offset) over taps inside the input;
  * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  *
- * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned). MOTE_WEIGHTS_INT8 needs none
- * (NULL); MOTE_WEIGHTS_INT4 one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
+ * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned), or NULL. MOTE_WEIGHTS_INT8 and
+ * INT4 layers given one take the im2col or padded depthwise path (MemoryPlanner.convScratchBytes sizes it);
+ * other int4 layers need one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
  * int8_t values[max_nz] and one decoded row (row_length bytes), max_nz = weight_max_row_nonzeros:
  * 5 * max_nz + row_length bytes, then the band where MOTE_CONV_SPARSE_BAND. */
 typedef struct {
@@ -2979,9 +2980,10 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     ((p)->groups == (p)->in_channels && (p)->groups == (p)->out_channels && (p)->kernel_height == 3 &&            \
      (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
      (p)->out_width >= 1)
-/* Output rows the padded depthwise path accumulates before it requantizes them: about 64 outputs, at least one
- * row (MemoryPlanner.depthwiseScratchBytes sizes the scratch by the same rule). */
-#define MOTE_DW_CHUNK_ROWS(ow, oh) ((ow) >= 64 ? 1 : (64 / (ow) < (oh) ? 64 / (ow) : (oh)))
+/* How many output rows of width ow (of oh) make about 64 outputs, at least one: the padded depthwise path
+ * accumulates that many rows before it requantizes them, the sparse band path decodes a channel once per that
+ * many (MemoryPlanner.rowsPer64Outputs; it sizes both scratches by the same rule). */
+#define MOTE_ROWS_PER_64(ow, oh) ((ow) >= 64 ? 1 : (64 / (ow) < (oh) ? 64 / (ow) : (oh)))
 /* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1, except
  * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
 #define MOTE_CONV_IM2COL(p)                                                                                       \
@@ -2998,8 +3000,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * scratch (MemoryPlanner.sparseBandBytes sizes it by the same rule). */
 #define MOTE_CONV_SPARSE_BAND_WIDTH(p)                                                                            \
     (((p)->out_width - 1) * (p)->stride_width + ((p)->kernel_width - 1) * (p)->dilation_width + 1)
-#define MOTE_CONV_SPARSE_BAND_ROWS(p)                                                                             \
-    ((p)->out_width >= 64 ? 1 : (64 / (p)->out_width < (p)->out_height ? 64 / (p)->out_width : (p)->out_height))
+#define MOTE_CONV_SPARSE_BAND_ROWS(p) MOTE_ROWS_PER_64((p)->out_width, (p)->out_height)
 #define MOTE_CONV_SPARSE_BAND_HEIGHT(p)                                                                           \
     ((MOTE_CONV_SPARSE_BAND_ROWS(p) - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height + 1)
 #define MOTE_CONV_SPARSE_BAND(p)                                                                                  \
