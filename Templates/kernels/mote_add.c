@@ -54,11 +54,9 @@ static int8_t mote_add_combine(int32_t subtract, const mote_requant *out, int32_
  * values negated for Sub). bounded: every sum is below 2^30 in magnitude and the output scale suits
  * mote_scale_bounded. Out of line, with the constants in locals, so that GCC keeps the loop in registers (inlined
  * into mote_add it reloaded them from the stack for every element). */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static void mote_add_run_tables(const int32_t *table1, int bounded, const mote_requant *rq, const int8_t *x1,
-                                int32_t step1, const int8_t *x2, int32_t step2, int8_t *out, int32_t run)
+MOTE_NOINLINE static void mote_add_run_tables(const int32_t *table1, int bounded, const mote_requant *rq,
+                                              const int8_t *x1, int32_t step1, const int8_t *x2, int32_t step2,
+                                              int8_t *out, int32_t run)
 {
     const mote_requant r = *rq;
     const int32_t *const table2 = table1 + 256;

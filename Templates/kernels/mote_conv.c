@@ -37,25 +37,14 @@
 #define MOTE_U(v) ((uint32_t)(int32_t)(v))
 
 /* GCC inlines every path below into mote_conv (each is called once) and then spills the hot loops' values to the
- * stack; kept out of line, each loop gets the registers to itself (measured under QEMU, -O2). */
-#if defined(__GNUC__)
-#define MOTE_NOINLINE __attribute__((noinline))
-#define MOTE_INLINE __inline__ __attribute__((always_inline))
-#else
-#define MOTE_NOINLINE
-#define MOTE_INLINE
-#endif
+ * stack; kept out of line (MOTE_NOINLINE), each loop gets the registers to itself (measured under QEMU, -O2). */
 
-
-/* One output from its accumulator: mote_scale_bounded where the channel allows it (bounded), else the reference
- * requantization. Inlined into the pointwise loop; the other reference-order paths call mote_conv_out_call
- * (measured: inlined everywhere, 2.9 KB more code at -O2 for under 0.1% fewer instructions outside pointwise). */
+/* One output from its accumulator (mote_requant_out), inlined into the pointwise loop; the other reference-order
+ * paths call mote_conv_out_call (measured: inlined everywhere, 2.9 KB more code at -O2 for under 0.1% fewer
+ * instructions outside pointwise). */
 MOTE_INLINE static int8_t mote_conv_out(uint32_t acc, int bounded, const mote_requant *rq)
 {
-    if (bounded) {
-        return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &rq->scale), &rq->out);
-    }
-    return mote_requant_apply(mote_i32_from_bits(acc), rq);
+    return mote_requant_out(acc, bounded, rq);
 }
 
 MOTE_NOINLINE static int8_t mote_conv_out_call(uint32_t acc, int bounded, const mote_requant *rq)
@@ -81,8 +70,7 @@ MOTE_NOINLINE static void mote_conv_pointwise(const mote_conv_params *p, const i
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
-            const int bounded =
-                !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset, channels));
+            const int bounded = mote_requant_bounded_ok(&rq, p->bias[m], p->input_offset, channels);
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -139,8 +127,7 @@ MOTE_NOINLINE static void mote_conv_pointwise_strided(const mote_conv_params *p,
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
-            const int bounded =
-                !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset, channels));
+            const int bounded = mote_requant_bounded_ok(&rq, p->bias[m], p->input_offset, channels);
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -296,19 +283,18 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     int8_t *const padded = (int8_t *)p->scratch;
     int32_t *const acc = (int32_t *)(void *)(padded + ((ph * pw + 4 + 3) & ~3));
     const int32_t chunk = MOTE_ROWS_PER_64(ow, oh);
-    /* Padded row r is input row r - pad_top; rows [first_row, last_row) hold input. Columns [first, first +
-     * len) of such a row hold input columns [src0, src0 + len), clipped to the padded width; the rest of the
-     * plane is padding, the same for every channel, so it is filled once. */
+    /* Padded row r is input row r - pad_top; rows [first_row, last_row) hold input, in columns [first, first +
+     * len) (mote_padded_span); the rest of the plane is padding, the same for every channel, so it is filled
+     * once. */
     const int32_t first_row = p->pad_top < 0 ? 0 : (p->pad_top > ph ? ph : p->pad_top);
     const int32_t end_row = in_h + p->pad_top > ph ? ph : in_h + p->pad_top;
     const int32_t last_row = end_row < first_row ? first_row : end_row;
-    const int32_t first = p->pad_left < 0 ? 0 : (p->pad_left > pw ? pw : p->pad_left);
-    const int32_t src0 = first - p->pad_left;
-    const int32_t len = in_w - src0 < pw - first ? in_w - src0 : pw - first;
+    int32_t first, src0, len;
     int8_t *out = output;
     int8_t decoded[9];
     int32_t n, m, r, oy, ox;
 
+    mote_padded_span(p->pad_left, pw, in_w, &first, &src0, &len);
     memset(padded, pad, (size_t)(ph * pw));
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
@@ -333,17 +319,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
             }
 #endif
             for (r = first_row; r < last_row; ++r) {
-                /* Only the columns that hold input change from channel to channel. A few bytes: word copies
-                 * inline, not a call per row. */
-                int8_t *dst = padded + r * pw + first;
-                const int8_t *src = x + (r - p->pad_top) * in_w + src0;
-                int32_t k = 0;
-                for (; k + 4 <= len; k += 4) {
-                    memcpy(dst + k, src + k, 4);
-                }
-                for (; k < len; ++k) {
-                    dst[k] = src[k];
-                }
+                /* Only the columns that hold input change from channel to channel. */
+                mote_copy_bytes(padded + r * pw + first, x + (r - p->pad_top) * in_w + src0, len);
             }
             for (oy = 0; oy < oh; oy += chunk) {
                 const int32_t rows = oh - oy < chunk ? oh - oy : chunk;
@@ -937,8 +914,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
             const int8_t *w_m = p->weights + m * in_per_group * kk;
             const uint32_t bias = (uint32_t)p->bias[m];
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
-            const int bounded = !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset,
-                                                                                      in_per_group * kk));
+            const int bounded = mote_requant_bounded_ok(&rq, p->bias[m], p->input_offset, in_per_group * kk);
             for (oy = 0; oy < p->out_height; ++oy) {
                 const int32_t iy0 = oy * p->stride_height - p->pad_top;
                 int32_t ky_lo, ky_hi, rows;
@@ -1034,8 +1010,6 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 }
 
 #undef MOTE_U
-#undef MOTE_NOINLINE
-#undef MOTE_INLINE
 
 #if defined(__clang__)
 #pragma clang diagnostic pop

@@ -311,6 +311,23 @@ static inline int8_t mote_requant_apply(int32_t acc, const mote_requant *r)
     return mote_out_apply(mote_scale_apply(acc, &r->scale), &r->out);
 }
 
+/* Whether an output channel of `taps` products may take mote_scale_bounded (mote_acc_bound, mote_bounded_ok) and
+ * mote_out_narrow, checked once per channel. */
+static inline int mote_requant_bounded_ok(const mote_requant *r, int32_t bias, int32_t input_offset, int32_t taps)
+{
+    return !r->out.wide && mote_bounded_ok(&r->scale, mote_acc_bound(bias, input_offset, taps));
+}
+
+/* mote_requant_apply of a wrapped accumulator (uint32_t bits), the short way where `bounded`
+ * (mote_requant_bounded_ok). */
+static inline int8_t mote_requant_out(uint32_t acc, int bounded, const mote_requant *r)
+{
+    if (bounded) {
+        return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &r->scale), &r->out);
+    }
+    return mote_requant_apply(mote_i32_from_bits(acc), r);
+}
+
 /* Saturating int32 -> int8 (TFLite: static_cast<int8_t>(std::min(std::max(x, -128), 127))). */
 static inline int8_t mote_sat_i8(int32_t x)
 {

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mote_fixedpoint.h"
 
@@ -23,6 +24,16 @@
 #define MOTE_DSP 1
 #else
 #define MOTE_DSP 0
+#endif
+
+/* Inlining the kernels choose by measurement (QEMU, -O2): MOTE_NOINLINE keeps a hot loop in a function of its own,
+ * so that GCC gives it every register instead of spilling; MOTE_INLINE forces a small step into its loop. */
+#if defined(__GNUC__)
+#define MOTE_NOINLINE __attribute__((noinline))
+#define MOTE_INLINE __inline__ __attribute__((always_inline))
+#else
+#define MOTE_NOINLINE
+#define MOTE_INLINE
 #endif
 
 /* SXTB16 of v and of v rotated right by 8: (v0, v2) and (v1, v3) as int16 pairs. GCC 12 neither has __ror nor
@@ -143,6 +154,29 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
        ((p)->out_height - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height <             \
            (p)->in_height &&                                                                                      \
        MOTE_CONV_SPARSE_BAND_WIDTH(p) <= (p)->in_width))
+
+/* A row padded to `width` columns with input column j - pad_left at column j: columns [*first, *first + *len) hold
+ * input columns [*src0, *src0 + *len) of an in_w-wide input row (none when *len <= 0); the rest is padding. Used
+ * by the padded depthwise path (mote_conv.c) and the sparse band (mote_conv_sparse.c). */
+static inline void mote_padded_span(int32_t pad_left, int32_t width, int32_t in_w, int32_t *first, int32_t *src0,
+                                    int32_t *len)
+{
+    *first = pad_left < 0 ? 0 : (pad_left > width ? width : pad_left);
+    *src0 = *first - pad_left;
+    *len = in_w - *src0 < width - *first ? in_w - *src0 : width - *first;
+}
+
+/* n bytes from src to dst, a word at a time: rows of a few bytes, where a memcpy call would cost more. */
+static inline void mote_copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
+{
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        memcpy(dst + k, src + k, 4);
+    }
+    for (; k < n; ++k) {
+        dst[k] = src[k];
+    }
+}
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
  * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4

@@ -62,11 +62,9 @@ static int8_t mote_add_combine(int32_t subtract, const mote_requant *out, int32_
  * values negated for Sub). bounded: every sum is below 2^30 in magnitude and the output scale suits
  * mote_scale_bounded. Out of line, with the constants in locals, so that GCC keeps the loop in registers (inlined
  * into mote_add it reloaded them from the stack for every element). */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static void mote_add_run_tables(const int32_t *table1, int bounded, const mote_requant *rq, const int8_t *x1,
-                                int32_t step1, const int8_t *x2, int32_t step2, int8_t *out, int32_t run)
+MOTE_NOINLINE static void mote_add_run_tables(const int32_t *table1, int bounded, const mote_requant *rq,
+                                              const int8_t *x1, int32_t step1, const int8_t *x2, int32_t step2,
+                                              int8_t *out, int32_t run)
 {
     const mote_requant r = *rq;
     const int32_t *const table2 = table1 + 256;
@@ -264,25 +262,14 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
 #define MOTE_U(v) ((uint32_t)(int32_t)(v))
 
 /* GCC inlines every path below into mote_conv (each is called once) and then spills the hot loops' values to the
- * stack; kept out of line, each loop gets the registers to itself (measured under QEMU, -O2). */
-#if defined(__GNUC__)
-#define MOTE_NOINLINE __attribute__((noinline))
-#define MOTE_INLINE __inline__ __attribute__((always_inline))
-#else
-#define MOTE_NOINLINE
-#define MOTE_INLINE
-#endif
+ * stack; kept out of line (MOTE_NOINLINE), each loop gets the registers to itself (measured under QEMU, -O2). */
 
-
-/* One output from its accumulator: mote_scale_bounded where the channel allows it (bounded), else the reference
- * requantization. Inlined into the pointwise loop; the other reference-order paths call mote_conv_out_call
- * (measured: inlined everywhere, 2.9 KB more code at -O2 for under 0.1% fewer instructions outside pointwise). */
+/* One output from its accumulator (mote_requant_out), inlined into the pointwise loop; the other reference-order
+ * paths call mote_conv_out_call (measured: inlined everywhere, 2.9 KB more code at -O2 for under 0.1% fewer
+ * instructions outside pointwise). */
 MOTE_INLINE static int8_t mote_conv_out(uint32_t acc, int bounded, const mote_requant *rq)
 {
-    if (bounded) {
-        return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &rq->scale), &rq->out);
-    }
-    return mote_requant_apply(mote_i32_from_bits(acc), rq);
+    return mote_requant_out(acc, bounded, rq);
 }
 
 MOTE_NOINLINE static int8_t mote_conv_out_call(uint32_t acc, int bounded, const mote_requant *rq)
@@ -308,8 +295,7 @@ MOTE_NOINLINE static void mote_conv_pointwise(const mote_conv_params *p, const i
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
-            const int bounded =
-                !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset, channels));
+            const int bounded = mote_requant_bounded_ok(&rq, p->bias[m], p->input_offset, channels);
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -366,8 +352,7 @@ MOTE_NOINLINE static void mote_conv_pointwise_strided(const mote_conv_params *p,
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *w = p->weights + m * channels;
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
-            const int bounded =
-                !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset, channels));
+            const int bounded = mote_requant_bounded_ok(&rq, p->bias[m], p->input_offset, channels);
             uint32_t wsum = 0;
             uint32_t base;
             for (c = 0; c < channels; ++c) {
@@ -523,19 +508,18 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     int8_t *const padded = (int8_t *)p->scratch;
     int32_t *const acc = (int32_t *)(void *)(padded + ((ph * pw + 4 + 3) & ~3));
     const int32_t chunk = MOTE_ROWS_PER_64(ow, oh);
-    /* Padded row r is input row r - pad_top; rows [first_row, last_row) hold input. Columns [first, first +
-     * len) of such a row hold input columns [src0, src0 + len), clipped to the padded width; the rest of the
-     * plane is padding, the same for every channel, so it is filled once. */
+    /* Padded row r is input row r - pad_top; rows [first_row, last_row) hold input, in columns [first, first +
+     * len) (mote_padded_span); the rest of the plane is padding, the same for every channel, so it is filled
+     * once. */
     const int32_t first_row = p->pad_top < 0 ? 0 : (p->pad_top > ph ? ph : p->pad_top);
     const int32_t end_row = in_h + p->pad_top > ph ? ph : in_h + p->pad_top;
     const int32_t last_row = end_row < first_row ? first_row : end_row;
-    const int32_t first = p->pad_left < 0 ? 0 : (p->pad_left > pw ? pw : p->pad_left);
-    const int32_t src0 = first - p->pad_left;
-    const int32_t len = in_w - src0 < pw - first ? in_w - src0 : pw - first;
+    int32_t first, src0, len;
     int8_t *out = output;
     int8_t decoded[9];
     int32_t n, m, r, oy, ox;
 
+    mote_padded_span(p->pad_left, pw, in_w, &first, &src0, &len);
     memset(padded, pad, (size_t)(ph * pw));
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
@@ -560,17 +544,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
             }
 #endif
             for (r = first_row; r < last_row; ++r) {
-                /* Only the columns that hold input change from channel to channel. A few bytes: word copies
-                 * inline, not a call per row. */
-                int8_t *dst = padded + r * pw + first;
-                const int8_t *src = x + (r - p->pad_top) * in_w + src0;
-                int32_t k = 0;
-                for (; k + 4 <= len; k += 4) {
-                    memcpy(dst + k, src + k, 4);
-                }
-                for (; k < len; ++k) {
-                    dst[k] = src[k];
-                }
+                /* Only the columns that hold input change from channel to channel. */
+                mote_copy_bytes(padded + r * pw + first, x + (r - p->pad_top) * in_w + src0, len);
             }
             for (oy = 0; oy < oh; oy += chunk) {
                 const int32_t rows = oh - oy < chunk ? oh - oy : chunk;
@@ -1164,8 +1139,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
             const int8_t *w_m = p->weights + m * in_per_group * kk;
             const uint32_t bias = (uint32_t)p->bias[m];
             const mote_requant rq = mote_requant_init(p->multiplier[m], p->shift[m], zp, act_min, act_max);
-            const int bounded = !rq.out.wide && mote_bounded_ok(&rq.scale, mote_acc_bound(p->bias[m], p->input_offset,
-                                                                                      in_per_group * kk));
+            const int bounded = mote_requant_bounded_ok(&rq, p->bias[m], p->input_offset, in_per_group * kk);
             for (oy = 0; oy < p->out_height; ++oy) {
                 const int32_t iy0 = oy * p->stride_height - p->pad_top;
                 int32_t ky_lo, ky_hi, rows;
@@ -1261,8 +1235,6 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 }
 
 #undef MOTE_U
-#undef MOTE_NOINLINE
-#undef MOTE_INLINE
 
 #if defined(__clang__)
 #pragma clang diagnostic pop
@@ -1423,16 +1395,14 @@ typedef struct {
     uint32_t bias;
     uint32_t base;        /* bias + input_offset * sum of the weights */
     mote_requant rq;
-    int bounded;          /* mote_bounded_ok: the short requantization */
+    int bounded;          /* mote_requant_bounded_ok: the short requantization */
 } mote_sparse_channel;
 
-/* One output from its accumulator. */
-static int8_t mote_sparse_out(const mote_sparse_channel *ch, uint32_t acc)
+/* One output from its accumulator (mote_requant_out), one copy for the six call sites: inlined into each, the
+ * kernel is 1.1 KB larger at -O2. */
+MOTE_NOINLINE static int8_t mote_sparse_out(const mote_sparse_channel *ch, uint32_t acc)
 {
-    if (ch->bounded) {
-        return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &ch->rq.scale), &ch->rq.out);
-    }
-    return mote_requant_apply(mote_i32_from_bits(acc), &ch->rq);
+    return mote_requant_out(acc, ch->bounded, &ch->rq);
 }
 
 /* Row m's non-zeros: their offsets in a layout whose kernel rows are ky_step apart and channels c_step apart, and
@@ -1492,8 +1462,7 @@ static void mote_sparse_decode(mote_sparse_channel *ch, int32_t m, int32_t c_ste
     ch->base = ch->bias + wsum * (uint32_t)p->input_offset;
     ch->rq = mote_requant_init(p->multiplier[m], p->shift[m], p->output_zero_point, (int8_t)p->clamp_min,
                                (int8_t)p->clamp_max);
-    ch->bounded = !ch->rq.out.wide &&
-                  mote_bounded_ok(&ch->rq.scale, mote_acc_bound(p->bias[m], p->input_offset, row_length));
+    ch->bounded = mote_requant_bounded_ok(&ch->rq, p->bias[m], p->input_offset, row_length);
 }
 
 /* `width` outputs of one channel (output row oy, or a whole 1x1 plane) into out[0..width). The window of column
@@ -1574,7 +1543,7 @@ static void mote_sparse_fill_band(const mote_conv_params *p, const int8_t *x, in
 {
     const int32_t in_h = p->in_height, in_w = p->in_width, plane = in_h * in_w;
     const int8_t pad = (int8_t)(-p->input_offset);
-    int32_t c, r, k;
+    int32_t c, r;
     for (c = 0; c < p->in_channels / p->groups; ++c) {
         for (r = 0; r < height; ++r) {
             const int32_t iy = iy0 + r;
@@ -1582,14 +1551,7 @@ static void mote_sparse_fill_band(const mote_conv_params *p, const int8_t *x, in
             if (iy < 0 || iy >= in_h) {
                 memset(dst, pad, (size_t)bw);
             } else {
-                const int8_t *src = x + c * plane + iy * in_w + src0;
-                dst += first;
-                for (k = 0; k + 4 <= len; k += 4) {
-                    memcpy(dst + k, src + k, 4);
-                }
-                for (; k < len; ++k) {
-                    dst[k] = src[k];
-                }
+                mote_copy_bytes(dst + first, x + c * plane + iy * in_w + src0, len);
             }
         }
     }
@@ -1631,11 +1593,9 @@ void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *ou
         const int32_t bw = MOTE_CONV_SPARSE_BAND_WIDTH(p);
         const int32_t bh = MOTE_CONV_SPARSE_BAND_HEIGHT(p);
         const int32_t rows = MOTE_CONV_SPARSE_BAND_ROWS(p);
-        /* Band columns [first, first + len) hold input columns [src0, src0 + len); the rest is padding. */
-        const int32_t first = p->pad_left < 0 ? 0 : (p->pad_left > bw ? bw : p->pad_left);
-        const int32_t src0 = first - p->pad_left;
-        const int32_t len = in_w - src0 < bw - first ? in_w - src0 : bw - first;
         int8_t *const band = ch.row + in_per_group * kk;
+        int32_t first, src0, len; /* band columns holding input (mote_padded_span) */
+        mote_padded_span(p->pad_left, bw, in_w, &first, &src0, &len);
         ch.row = NULL;
         memset(band, (int8_t)(-p->input_offset), (size_t)(in_per_group * bh * bw));
         for (n = 0; n < p->batch; ++n) {
@@ -2783,6 +2743,23 @@ static inline int8_t mote_requant_apply(int32_t acc, const mote_requant *r)
     return mote_out_apply(mote_scale_apply(acc, &r->scale), &r->out);
 }
 
+/* Whether an output channel of `taps` products may take mote_scale_bounded (mote_acc_bound, mote_bounded_ok) and
+ * mote_out_narrow, checked once per channel. */
+static inline int mote_requant_bounded_ok(const mote_requant *r, int32_t bias, int32_t input_offset, int32_t taps)
+{
+    return !r->out.wide && mote_bounded_ok(&r->scale, mote_acc_bound(bias, input_offset, taps));
+}
+
+/* mote_requant_apply of a wrapped accumulator (uint32_t bits), the short way where `bounded`
+ * (mote_requant_bounded_ok). */
+static inline int8_t mote_requant_out(uint32_t acc, int bounded, const mote_requant *r)
+{
+    if (bounded) {
+        return mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(acc), &r->scale), &r->out);
+    }
+    return mote_requant_apply(mote_i32_from_bits(acc), r);
+}
+
 /* Saturating int32 -> int8 (TFLite: static_cast<int8_t>(std::min(std::max(x, -128), 127))). */
 static inline int8_t mote_sat_i8(int32_t x)
 {
@@ -2879,6 +2856,7 @@ static inline int8_t mote_i4_get(const uint8_t *packed, uint32_t i)
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mote_fixedpoint.h"
 
@@ -2889,6 +2867,16 @@ static inline int8_t mote_i4_get(const uint8_t *packed, uint32_t i)
 #define MOTE_DSP 1
 #else
 #define MOTE_DSP 0
+#endif
+
+/* Inlining the kernels choose by measurement (QEMU, -O2): MOTE_NOINLINE keeps a hot loop in a function of its own,
+ * so that GCC gives it every register instead of spilling; MOTE_INLINE forces a small step into its loop. */
+#if defined(__GNUC__)
+#define MOTE_NOINLINE __attribute__((noinline))
+#define MOTE_INLINE __inline__ __attribute__((always_inline))
+#else
+#define MOTE_NOINLINE
+#define MOTE_INLINE
 #endif
 
 /* SXTB16 of v and of v rotated right by 8: (v0, v2) and (v1, v3) as int16 pairs. GCC 12 neither has __ror nor
@@ -3009,6 +2997,29 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
        ((p)->out_height - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height <             \
            (p)->in_height &&                                                                                      \
        MOTE_CONV_SPARSE_BAND_WIDTH(p) <= (p)->in_width))
+
+/* A row padded to `width` columns with input column j - pad_left at column j: columns [*first, *first + *len) hold
+ * input columns [*src0, *src0 + *len) of an in_w-wide input row (none when *len <= 0); the rest is padding. Used
+ * by the padded depthwise path (mote_conv.c) and the sparse band (mote_conv_sparse.c). */
+static inline void mote_padded_span(int32_t pad_left, int32_t width, int32_t in_w, int32_t *first, int32_t *src0,
+                                    int32_t *len)
+{
+    *first = pad_left < 0 ? 0 : (pad_left > width ? width : pad_left);
+    *src0 = *first - pad_left;
+    *len = in_w - *src0 < width - *first ? in_w - *src0 : width - *first;
+}
+
+/* n bytes from src to dst, a word at a time: rows of a few bytes, where a memcpy call would cost more. */
+static inline void mote_copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
+{
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        memcpy(dst + k, src + k, 4);
+    }
+    for (; k < n; ++k) {
+        dst[k] = src[k];
+    }
+}
 
 /* Fully connected: [rows][in_features] x weights[out_features][in_features]^T. Every weight format is read in
  * place (no scratch); one entry point (and file) per format: mote_dense MOTE_WEIGHTS_INT8, mote_dense_int4
