@@ -47,7 +47,7 @@ enum CompileCommand {
         let calibration = try NPYFiles.readFloats(calibrationPath, expecting: inputShape, name: graph[graph.inputs[0]].name)
         let samples = Batches.split(calibration, sampleShape: inputShape).map { [$0] }
 
-        let program: QModel
+        let quantized: QModel
         var pruning: (graph: Graph, layers: [PrunedLayer])? = nil
         var sensitivity: Sensitivity? = nil
         do {
@@ -57,12 +57,12 @@ enum CompileCommand {
             if compression.sensitivity {
                 let c = try QuantizationPipeline.compress(pruning?.graph ?? graph, reference: graph, calibration: samples,
                                                           options: options, accuracyBudget: compression.accuracyBudget)
-                program = c.result.model
+                quantized = c.result.model
                 sensitivity = Sensitivity(samples: c.scoredSamples, baselineAgreement: c.baseline.top1Agreement,
                                           finalAgreement: c.final.top1Agreement, budgetPoints: compression.accuracyBudget,
                                           layers: c.sensitivity)
             } else {
-                program = try QuantizationPipeline.quantize(pruning?.graph ?? graph, calibration: samples, options: options)
+                quantized = try QuantizationPipeline.quantize(pruning?.graph ?? graph, calibration: samples, options: options)
             }
         } catch let d as Diagnostic {
             throw d.inFile(path)
@@ -70,16 +70,22 @@ enum CompileCommand {
             throw DiagnosticList(list.diagnostics.map { $0.inFile(path) })
         }
         let hash = SHA256.hex(modelBytes)
-        let emitted = try Codegen.emit(program, options: CodegenOptions(name: name, toolVersion: MoteVersion.string, modelHash: hash))
-
         // Sizes as the compilers see them; without a C compiler the report says what it could not measure.
-        var measurement: SizeMeasurement? = nil
-        do {
-            measurement = try SizeProbe.measure(emitted: emitted, name: name, layerCount: program.layers.count)
-        } catch {
-            console.err("warning: code size and stack not measured: \(error)")
-        }
-        var report = SizeReport(model: program, plan: Codegen.memoryPlan(program), measurement: measurement, name: name, budget: budget)
+        var warned = false
+        let chosen = try StorageChoice.smallest(quantized, emit: {
+            try Codegen.emit($0, options: CodegenOptions(name: name, toolVersion: MoteVersion.string, modelHash: hash))
+        }, measure: { emitted in
+            do {
+                return try SizeProbe.measure(emitted: emitted, name: name, layerCount: quantized.layers.count)
+            } catch {
+                if !warned { console.err("warning: code size and stack not measured: \(error)") }
+                warned = true
+                return nil
+            }
+        })
+        let (program, emitted) = (chosen.program, chosen.emitted)
+        var report = SizeReport(model: program, plan: Codegen.memoryPlan(program), measurement: chosen.measurement, name: name, budget: budget)
+        report.denseFallback = chosen.fallback
         report.sensitivity = sensitivity
 
         let metadata = CompileMetadata(toolVersion: MoteVersion.string, name: name, modelSha256: hash,

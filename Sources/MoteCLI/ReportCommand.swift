@@ -42,11 +42,14 @@ enum ReportCommand {
 
     static func summary(_ r: SizeReport) -> String {
         func optional(_ v: Int?) -> String { v.map { "\($0)" } ?? "not measured" }
-        let lines = [
+        var lines = [
             "flash \(r.flashBytes) B (weights \(r.weightsBytes), constants \(r.constantBytes), code \(optional(r.codeBytes)))\(r.measuredOn.map { ", measured on \($0)" } ?? "")",
             "RAM \(r.ramBytes) B (arena \(r.arenaBytes), static \(optional(r.staticBytes)), stack \(optional(r.stackBytes)))",
             "arena: \(r.arenaStrategy), live-tensor lower bound \(r.lowerBoundBytes) B; \(r.layers.count) layers, \(r.macs) MACs",
         ]
+        if let f = r.denseFallback {
+            lines.append("stored dense although pruned: \(f.layers.map { Diagnostic.printable($0) }.joined(separator: ", ")) (sparse, flash measured \(f.sparseFlashBytes) B: the sparse kernel's code outweighs the weight bytes saved)")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -61,7 +61,7 @@ extension SizeReport {
     enum CodingKeys: String, CodingKey {
         case version, name, modelName, measuredOn, measured, flashBytes, ramBytes, weightsBytes, biasBytes, requantBytes, tableBytes
         case constantBytes, codeBytes, stackBytes, staticBytes, arenaBytes, plannedArenaBytes, lowerBoundBytes
-        case arenaStrategy, strategies, macs, layers, arena, stackChain, measurement, budget, verdict, sensitivity
+        case arenaStrategy, strategies, macs, layers, arena, stackChain, measurement, budget, verdict, sensitivity, denseFallback
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -94,6 +94,7 @@ extension SizeReport {
         try c.encode(budget, forKey: .budget)
         try c.encode(verdict, forKey: .verdict)
         try c.encodeIfPresent(sensitivity, forKey: .sensitivity)
+        try c.encode(denseFallback, forKey: .denseFallback)
     }
 }
 

@@ -66,6 +66,11 @@ extension SizeReport {
         md += "## Layers\n\n"
         md += "Flash per layer is \(measuredOn == nil ? "the layer's constant arrays" : "the layer's constants as compiled (arrays and parameter block)"); "
         md += "arena offset and bytes are the layer's output tensor; RAM is the arena in use while the layer runs.\n\n"
+        if let f = denseFallback {
+            md += "Stored dense although pruned: \(f.layers.map { Format.markdown($0) }.joined(separator: ", ")). With "
+            md += "\(f.layers.count == 1 ? "it" : "them") sparse the flash measured \(Format.grouped(f.sparseFlashBytes)) B, "
+            md += "\(Format.grouped(f.sparseFlashBytes - flashBytes)) B more: the sparse kernel's code outweighs the weight bytes saved.\n\n"
+        }
         md += "| # | layer | op | output | MACs | weights | weight storage | bias | requant | table | flash | arena offset | arena bytes | RAM | in place |\n"
         md += "|---:|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
         for l in layers {

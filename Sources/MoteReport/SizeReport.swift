@@ -64,8 +64,23 @@ public struct SizeReport: Sendable, Equatable, Codable {
     /// Per conv/dense layer, the measured cost of int4 and pruning (`mote compile --sensitivity` or
     /// `--accuracy-budget`); nil when not measured.
     public var sensitivity: Sensitivity?
+    /// Pruned layers stored dense because their sparse form, measured, made the image larger; nil when none.
+    public var denseFallback: DenseFallback?
 
     public static let currentVersion = 1
+}
+
+/// Layers whose sparse storage alone was smaller than dense but which are stored dense, because with them sparse
+/// the measured flash was larger: the sparse kernel's code outweighed the weight bytes saved (small models).
+public struct DenseFallback: Sendable, Equatable, Codable {
+    public var layers: [String]
+    /// Measured flash (the report's target) with those layers sparse; the report's `flashBytes` is as compiled.
+    public var sparseFlashBytes: Int
+
+    public init(layers: [String], sparseFlashBytes: Int) {
+        self.layers = layers
+        self.sparseFlashBytes = sparseFlashBytes
+    }
 }
 
 public struct StrategyResult: Sendable, Equatable, Codable {

@@ -106,6 +106,29 @@ extension CompileVerifyTests {
         XCTAssertLessThan(strict.weights, mnistInt8.weights)
     }
 
+    /// On mnist1d, storing the pruned conv layer sparse saves fewer weight bytes than the sparse conv kernel's
+    /// code costs: `compile` measures both, stores that layer dense, says so in the report, and the pruned
+    /// model's flash is below the int8 model's (with the layer sparse it was above). The Gemm stays sparse.
+    func testPrunedLayersStoredDenseWhenSparseCodeCostsMoreFlash() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let int8 = try compileAndVerify("mnist1d", [], in: dir)
+        let pruned = try compileAndVerify("mnist1d", ["--prune", "0.5"], in: dir)
+        let flash = try XCTUnwrap(pruned.report["flash_bytes"] as? Int)
+        XCTAssertLessThan(flash, try XCTUnwrap(int8.report["flash_bytes"] as? Int))
+        let fallback = try XCTUnwrap(pruned.report["dense_fallback"] as? [String: Any])
+        XCTAssertEqual(fallback["layers"] as? [String], ["/conv4/conv4.0/Conv"])
+        XCTAssertGreaterThan(try XCTUnwrap(fallback["sparse_flash_bytes"] as? Int), flash)
+        let storage = Dictionary(uniqueKeysWithValues: (pruned.report["layers"] as? [[String: Any]] ?? []).compactMap { l in
+            (l["weight_storage"] as? String).map { (l["name"] as? String ?? "", $0) }
+        })
+        XCTAssertEqual(storage["/conv4/conv4.0/Conv"], "dense")
+        XCTAssertEqual(storage["/fc/Gemm"], "sparse")
+        let markdown = try String(contentsOf: pruned.dir.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("Stored dense although pruned: /conv4/conv4.0/Conv."), markdown)
+        XCTAssertEqual(int8.report["dense_fallback"] as? [String: Any] == nil, true)
+    }
+
     /// mnist1d is the example where rounding weights to nearest at 4 bits hurts: error-compensating rounding
     /// (GPTQ) must give a better output than nearest rounding, everything else equal.
     func testGPTQBeatsNearestOnTheHardExample() throws {

@@ -116,3 +116,24 @@ extension QOp {
         }
     }
 }
+
+extension QModel {
+    /// Names of the layers whose weights the emitted C stores sparse, with their kernel kind ("conv", "dense").
+    public var sparseLayers: [(name: String, kind: String)] {
+        layers.compactMap { l in l.op.weightStorage?.encoding == .sparse ? (l.name, l.op.name) : nil }
+    }
+
+    /// The same program with every sparse layer of kernel kind `kind` stored dense: same values and arithmetic,
+    /// only the storage (and so the kernel that runs it) changes.
+    public func storingDense(kind: String) -> QModel {
+        var m = self
+        for i in m.layers.indices where m.layers[i].op.name == kind {
+            switch m.layers[i].op {
+            case .conv(var p): p.sparseStorage = false; m.layers[i].op = .conv(p)
+            case .dense(var p): p.sparseStorage = false; m.layers[i].op = .dense(p)
+            default: break
+            }
+        }
+        return m
+    }
+}
