@@ -20,15 +20,17 @@ enum StorageChoice {
         let emitted = try emit(program)
         var best = Chosen(program: program, emitted: emitted, measurement: measure(emitted), fallback: nil)
         guard let sparseFlash = best.measurement?.preferred?.flashBytes else { return best }
+        var bestFlash = sparseFlash
         var densified: [String] = []
         for kind in ["conv", "dense"] {
-            let layers = best.program.sparseLayers.filter { $0.kind == kind }.map(\.name)
-            guard !layers.isEmpty, let flash = best.measurement?.preferred?.flashBytes else { continue }
-            let candidate = best.program.storingDense(kind: kind)
+            let sparse = best.program.sparseLayerIndices(kind: kind)
+            guard !sparse.isEmpty else { continue }
+            let candidate = best.program.storingDense(sparse)
             let candidateEmitted = try emit(candidate)
-            guard let m = measure(candidateEmitted), let f = m.preferred?.flashBytes, f < flash else { continue }
+            guard let m = measure(candidateEmitted), let f = m.preferred?.flashBytes, f < bestFlash else { continue }
             best = Chosen(program: candidate, emitted: candidateEmitted, measurement: m, fallback: nil)
-            densified += layers
+            bestFlash = f
+            densified += sparse.map { candidate.layers[$0].name }
         }
         if !densified.isEmpty { best.fallback = DenseFallback(layers: densified, sparseFlashBytes: sparseFlash) }
         return best

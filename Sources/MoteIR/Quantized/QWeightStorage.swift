@@ -118,16 +118,16 @@ extension QOp {
 }
 
 extension QModel {
-    /// Names of the layers whose weights the emitted C stores sparse, with their kernel kind ("conv", "dense").
-    public var sparseLayers: [(name: String, kind: String)] {
-        layers.compactMap { l in l.op.weightStorage?.encoding == .sparse ? (l.name, l.op.name) : nil }
+    /// Indices of the layers of kernel kind `kind` ("conv", "dense") whose weights the emitted C stores sparse.
+    public func sparseLayerIndices(kind: String) -> [Int] {
+        layers.indices.filter { layers[$0].op.name == kind && layers[$0].op.weightStorage?.encoding == .sparse }
     }
 
-    /// The same program with every sparse layer of kernel kind `kind` stored dense: same values and arithmetic,
-    /// only the storage (and so the kernel that runs it) changes.
-    public func storingDense(kind: String) -> QModel {
+    /// The same program with the conv/dense layers at `indices` stored dense: same values and arithmetic, only
+    /// the storage (and so the kernel that runs it) changes.
+    public func storingDense(_ indices: [Int]) -> QModel {
         var m = self
-        for i in m.layers.indices where m.layers[i].op.name == kind {
+        for i in indices {
             switch m.layers[i].op {
             case .conv(var p): p.sparseStorage = false; m.layers[i].op = .conv(p)
             case .dense(var p): p.sparseStorage = false; m.layers[i].op = .dense(p)
