@@ -603,6 +603,7 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
     const int32_t kh = p->kernel_height, kw = p->kernel_width;
     const int32_t dh = p->dilation_height, dw = p->dilation_width;
     const int32_t in_w = p->in_width;
+    const int32_t channels = p->in_channels; /* a local: the int8_t stores below may alias *p */
     const int32_t plane = p->in_height * in_w;
     const int32_t iy0 = oy * p->stride_height - p->pad_top;
     const int32_t ix0 = ox * p->stride_width - p->pad_left;
@@ -618,7 +619,7 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
              * column); at the right edge, 2 + 1 bytes. */
             const int32_t rs2 = 2 * row_step;
             if (ix0 + 4 <= in_w) {
-                for (c = 0; c < p->in_channels; ++c) {
+                for (c = 0; c < channels; ++c) {
                     memcpy(dst, src_c, 4);
                     memcpy(dst + 3, src_c + row_step, 4);
                     memcpy(dst + 6, src_c + rs2, 4);
@@ -626,7 +627,7 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
                     src_c += plane;
                 }
             } else {
-                for (c = 0; c < p->in_channels; ++c) {
+                for (c = 0; c < channels; ++c) {
                     memcpy(dst, src_c, 2);
                     dst[2] = src_c[2];
                     memcpy(dst + 3, src_c + row_step, 2);
@@ -642,7 +643,7 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
         if (dw == 1 && kw <= 4 && ix0 + 4 <= in_w) {
             /* A row of up to four taps as one 4-byte copy (a fourth byte exists in the input row): the extra
              * bytes land where the next row's taps go, or in the spare bytes after the column. */
-            for (c = 0; c < p->in_channels; ++c) {
+            for (c = 0; c < channels; ++c) {
                 const int8_t *src = src_c;
                 for (ky = 0; ky < kh; ++ky) {
                     memcpy(dst, src, 4);
@@ -653,7 +654,7 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
             }
             return;
         }
-        for (c = 0; c < p->in_channels; ++c) {
+        for (c = 0; c < channels; ++c) {
             const int8_t *src = src_c;
             for (ky = 0; ky < kh; ++ky) {
                 for (kx = 0; kx < kw; ++kx) {
@@ -665,25 +666,28 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
         }
         return;
     }
-    /* Border pixel: per window row, padding left of kx_lo, the taps inside, padding from kx_hi; indices, not
-     * pointers (the window's origin may lie outside the input). */
-    for (c = 0; c < p->in_channels; ++c) {
-        for (ky = 0; ky < kh; ++ky) {
-            if (ky < ky_lo || ky >= ky_hi) {
-                memset(dst, pad, (size_t)kw);
-            } else {
-                const int32_t row = c * plane + (iy0 + ky * dh) * in_w + ix0;
-                for (kx = 0; kx < kx_lo; ++kx) {
-                    dst[kx] = pad;
+    /* Border pixel: the whole column padding first (one memset, not one per window row), then per channel the
+     * taps inside the input, kx_hi - kx_lo of them per window row inside. Input positions as indices: the
+     * window's origin may lie outside the input, and a pointer must never leave its array. */
+    memset(dst, pad, (size_t)(channels * kh * kw));
+    if (ky_hi > ky_lo && kx_hi > kx_lo) {
+        const int32_t len = kx_hi - kx_lo;
+        const int32_t rows = ky_hi - ky_lo;
+        const int32_t row_step = dh * in_w;
+        int32_t src = (iy0 + ky_lo * dh) * in_w + ix0 + kx_lo * dw;
+        int32_t at = ky_lo * kw + kx_lo;
+        for (c = 0; c < channels; ++c) {
+            int32_t s = src;
+            int8_t *d = dst + at;
+            for (ky = 0; ky < rows; ++ky) {
+                for (kx = 0; kx < len; ++kx) {
+                    d[kx] = x[s + kx * dw];
                 }
-                for (; kx < kx_hi; ++kx) {
-                    dst[kx] = x[row + kx * dw];
-                }
-                for (; kx < kw; ++kx) {
-                    dst[kx] = pad;
-                }
+                s += row_step;
+                d += kw;
             }
-            dst += kw;
+            src += plane;
+            at += kh * kw;
         }
     }
 }
