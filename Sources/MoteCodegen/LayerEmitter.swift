@@ -57,7 +57,8 @@ struct LayerEmitter {
             kernel = function + ".c"
             if function == "mote_conv_int4" { helpers = ["mote_conv.c"] }  // it runs mote_conv on each decoded row
             macs = p.macs
-            let w = try weightArrays(p.weights, p.weightStorage)
+            let w = try weightArrays(p.weights, p.weightStorage,
+                                     rowPairs: MemoryPlanner.pairsWeightRows(p, storage: p.weightStorage))
             let scratch = scratchPointer()
             constants = w.bytes + 12 * p.outChannels
             details.append("kernel \(p.kernelHeight)x\(p.kernelWidth), stride \(p.strideHeight)x\(p.strideWidth), dilation \(p.dilationHeight)x\(p.dilationWidth), pad top \(p.padTop) left \(p.padLeft), groups \(p.groups)")
@@ -271,8 +272,8 @@ struct LayerEmitter {
         var summary: String
     }
 
-    func weightArrays(_ weights: [Int8], _ storage: QWeightStorage) throws -> WeightArrays {
-        let e = try EncodedWeights(weights, storage: storage)
+    func weightArrays(_ weights: [Int8], _ storage: QWeightStorage, rowPairs: Bool = false) throws -> WeightArrays {
+        let e = try EncodedWeights(weights, storage: storage, rowPairs: rowPairs)
         var text = ""
         // int8 values in decimal (as before); packed nibbles and mask bits in hex, where the bits are readable.
         let weightsField: String
@@ -302,7 +303,8 @@ struct LayerEmitter {
             }
         }
         let zeros = storage.count > 0 ? (200 * storage.zeros + storage.count) / (2 * storage.count) : 0
-        let summary = "weights \(storage.summary): \(Self.grouped(e.byteCount)) bytes (\(zeros)% zeros)"
+        let order = rowPairs ? ", rows in pairs" : ""
+        let summary = "weights \(storage.summary)\(order): \(Self.grouped(e.byteCount)) bytes (\(zeros)% zeros)"
         return WeightArrays(encoded: e, definitions: text, fields: [
             ("weight_format", e.formatMacro), ("weights", weightsField), ("weight_nibbles", nibblesField),
             ("weight_mask", maskField), ("weight_row_start16", start16), ("weight_row_start32", start32),

@@ -28,14 +28,12 @@ public enum MemoryPlanner {
     /// The scratch of `mote_conv` for the layer `p` with its weights stored as `storage`: the im2col or padded
     /// depthwise path for int8 dense weights, else what the int4/sparse kernel needs.
     public static func convScratchBytes(_ p: QConv, storage: QWeightStorage) -> Int {
-        // A 1×1 convolution over fewer than 16 channels runs faster on mote_conv's pointwise path (four pixels
-        // per weight load) than through im2col: VWW's 8-channel layer 5.5 vs 6.9 instructions/MAC on Cortex-M4.
-        // The C takes im2col by the same rule (MOTE_CONV_IM2COL in mote_kernels.h).
-        let im2col = p.groups == 1 && !(p.kernelHeight == 1 && p.kernelWidth == 1 && p.inChannels < im2colMinPointwiseChannels)
-        if storage.encoding == .dense, im2col {
+        if storage.encoding == .dense, takesIm2col(p) {
             let columns = im2colScratchBytes(outChannels: storage.rows, taps: storage.rowLength)
-            // int4: the block's two rows decoded to int8 as well.
-            return storage.bits == .int8 ? columns : columns + 2 * storage.rowLength
+            // One pair of rows as well: int4, the block's two rows decoded to int8; int8, the lone last row of an
+            // odd channel count paired with itself.
+            let pairedRows = storage.bits == .int4 || storage.rows % 2 == 1
+            return columns + (pairedRows ? 2 * storage.rowLength : 0)
         }
         // int8 or int4 (MOTE_CONV_DEPTHWISE3X3 in mote_kernels.h: mote_conv_int4 takes the same path).
         if storage.encoding == .dense, p.groups == p.inChannels, p.groups == p.outChannels, p.kernelHeight == 3,
@@ -60,6 +58,22 @@ public enum MemoryPlanner {
 
     public static let im2colMinPointwiseChannels = 16
 
+    /// Whether `mote_conv`/`mote_conv_int4` run the dense-weight layer `p` through im2col (given its scratch):
+    /// groups 1, except 1×1 kernels over fewer than 16 channels, which run faster on the pointwise path (four
+    /// pixels per weight load; VWW's 8-channel layer 5.5 vs 6.9 instructions/MAC on Cortex-M4), and zero points
+    /// whose padding value and clamp bounds fit the path's int8 and int16 arithmetic (always true of Mote's
+    /// tensors). The C has the same rule (MOTE_CONV_IM2COL, MOTE_CONV_INT8_POINTS in mote_kernels.h).
+    public static func takesIm2col(_ p: QConv) -> Bool {
+        p.groups == 1 && !(p.kernelHeight == 1 && p.kernelWidth == 1 && p.inChannels < im2colMinPointwiseChannels)
+            && (-127...128).contains(p.inputOffset) && (-128...127).contains(p.outputZeroPoint)
+    }
+
+    /// Whether the layer's weights are emitted two rows at a time (MOTE_WEIGHTS_INT8_PAIRS, the order the im2col
+    /// path reads): int8 dense weights of an im2col layer.
+    public static func pairsWeightRows(_ p: QConv, storage: QWeightStorage) -> Bool {
+        storage.bits == .int8 && storage.encoding == .dense && takesIm2col(p)
+    }
+
     /// `mote_add`'s two 256-entry int32 tables of each input's scaled value (computed once per call, 512
     /// requantizations): they pay for themselves from about a thousand elements; smaller adds go without.
     public static let addTableBytes = 2 * 256 * 4
@@ -79,8 +93,9 @@ public enum MemoryPlanner {
         p.outWidth >= 64 ? 1 : min(64 / p.outWidth, p.outHeight)
     }
 
-    /// `mote_conv`'s im2col path (int8, groups 1): per output channel a `mote_scale` (5 words) and a uint32
-    /// base, two int16 columns of the taps in whole groups of four, and one int8 column with 4 spare bytes.
+    /// `mote_conv`'s im2col path (groups 1): per output channel a `mote_scale` (5 words) and a uint32 base, two
+    /// int16 columns of the taps in whole groups of four, and one int8 column with 4 spare bytes (the pair of rows
+    /// some layers need after that is added by `convScratchBytes`).
     public static func im2colScratchBytes(outChannels: Int, taps: Int) -> Int {
         24 * outChannels + 2 * 2 * (taps & ~3) + taps + 4
     }

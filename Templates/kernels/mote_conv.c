@@ -4,10 +4,10 @@
  * Mirrors TFLite Micro's reference ConvPerChannel / DepthwiseConvPerChannel (reference/integer_ops/conv.h,
  * depthwise_conv.h) and, loop for loop, the Swift golden model (Sources/MoteInteger/Kernels/Conv.swift).
  *
- * Weights stored MOTE_WEIGHTS_INT8 (mote_kernels.h). int4 layers call mote_conv_int4 (mote_conv_int4.c), which
- * runs this on each decoded row, or the im2col and padded depthwise paths here with int4 rows (decoded through its
- * byte table, or read in place by mote_im2col_block_i4): that int4 code is here, so an int8 model carries it too
- * (about 1 KB at -Os). Sparse layers call mote_conv_sparse (mote_conv_sparse.c), which adds nothing here.
+ * Weights stored MOTE_WEIGHTS_INT8, or MOTE_WEIGHTS_INT8_PAIRS for the im2col path (mote_kernels.h). int4 layers
+ * call mote_conv_int4 (mote_conv_int4.c), which runs this on each decoded row, or the im2col and padded depthwise
+ * paths here with int4 rows (decoded through its byte table, or read in place by mote_im2col_block_i4): that int4
+ * code is here, so an int8 model carries it too (about 1 KB at -Os). Sparse layers call mote_conv_sparse (mote_conv_sparse.c), which adds nothing here.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -366,10 +366,12 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]), one 32-bit word each, and the two columns are interleaved group by
  * group, so one pointer walks both. With __ARM_FEATURE_DSP, SXTB16 of four weight bytes gives (w[4g], w[4g+2])
  * and, rotated by 8, (w[4g+1], w[4g+3]): each pairs with one word in one SMLAD (two multiply-accumulates). The
- * portable path reads the same layout one product at a time. A tail of K mod 4 taps is kept apart, in order.
+ * portable path reads the same layout one product at a time. A tail of K mod 4 taps is kept apart, in order. The
+ * weights come two rows at a time (MOTE_WEIGHTS_INT8_PAIRS), so one pointer walks both rows of a block.
  * Scratch (MemoryPlanner.im2colScratchBytes): mote_scale[out_channels] (requantization hoisted per channel),
- * uint32 base[out_channels], 4 words per group of four taps, K + 4 bytes for one int8 column; for int4 weights
- * (mote_conv_int4 calls this too) 2K more bytes, the block's two rows decoded to int8. */
+ * uint32 base[out_channels], 4 words per group of four taps, K + 4 bytes for one int8 column; then 2K bytes of
+ * one pair of rows in MOTE_WEIGHTS_INT8_PAIRS order: for int4 weights (mote_conv_int4 calls this too) the block's
+ * two rows decoded, for int8 weights with an odd channel count the lone last row paired with itself. */
 
 /* The window of output pixel (oy, ox) as int8 in tap order, padding taps = pad. */
 static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_t oy, int32_t ox, int8_t pad,
@@ -574,21 +576,28 @@ static inline uint32_t mote_half(uint32_t word, int half)
     return h >= 0x8000u ? h - 0x10000u : h; /* sign-extended, as uint32_t bits */
 }
 
-/* The sum of n int8 values, modulo 2^32; under DSP two per SMLAD against (1, 1). */
-static uint32_t mote_sum_i8(const int8_t *w, int32_t n)
+/* The sum, modulo 2^32, of one row of `taps` int8 weights at w: row `which` (0 or 1) of a pair in
+ * MOTE_WEIGHTS_INT8_PAIRS order, or (`lone`, which 0) a row in order. Under DSP two per SMLAD against (1, 1). */
+static uint32_t mote_row_sum(const int8_t *w, int32_t taps, int32_t which, int lone)
 {
+    const int32_t groups = taps >> 2, tail = taps & 3;
+    const int32_t step = lone ? 4 : 8;
+    const int32_t rest = lone ? 4 * groups : 8 * groups + which * tail;
     uint32_t sum = 0;
-    int32_t k = 0;
+    int32_t g, k, at = 4 * which;
+    for (g = 0; g < groups; ++g) {
 #if MOTE_DSP
-    for (; k + 4 <= n; k += 4) {
         uint32_t v;
-        memcpy(&v, w + k, 4);
+        memcpy(&v, w + at, 4);
         sum = (uint32_t)__smlad((int32_t)mote_sxtb16_even(v), 0x00010001, (int32_t)sum);
         sum = (uint32_t)__smlad((int32_t)mote_sxtb16_odd(v), 0x00010001, (int32_t)sum);
-    }
+#else
+        sum += MOTE_U(w[at]) + MOTE_U(w[at + 1]) + MOTE_U(w[at + 2]) + MOTE_U(w[at + 3]);
 #endif
-    for (; k < n; ++k) {
-        sum += MOTE_U(w[k]);
+        at += step;
+    }
+    for (k = 0; k < tail; ++k) {
+        sum += MOTE_U(w[rest + k]);
     }
     return sum;
 }
@@ -639,62 +648,92 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t
     }
 }
 
-/* Output channels a and b (weight rows wa, wb; a lone last channel passes itself twice) at the pixel pair:
- * acc = base + row . column over all taps, requantized, stored at oa[0..1] and ob[0..1]. One function per block
- * so that GCC gives its loop every register (inlined into the pixel loop it spilled a pointer and the counter
- * inside the loop, and reloaded the requantization constants around each store). */
-MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const int8_t *wa, const int8_t *wb,
-                                            uint32_t base_a, uint32_t base_b, const mote_scale *sa,
-                                            const mote_scale *sb, int8_t *oa, int8_t *ob)
+/* One group of four taps of the 2x2 block: w[0..3] of row a and w[4..7] of row b (MOTE_WEIGHTS_INT8_PAIRS order)
+ * against c[0..1] (pixel 0) and c[2..3] (pixel 1), added to acc = {a00, a01, a10, a11}. */
+MOTE_INLINE static void mote_im2col_group(const int8_t *w, const uint32_t *c, uint32_t acc[4])
 {
-    uint32_t a00 = base_a, a01 = base_a, a10 = base_b, a11 = base_b;
-    const uint32_t *c = pair->cols;
-    const uint32_t *const end = c + 4 * pair->groups;
-    int32_t k;
-    /* One group of four taps a step: 21 instructions for 16 multiply-accumulates under GCC 12 -O2 (unrolled by
-     * two, or counted down, GCC spilled more registers inside the loop). */
-    while (c != end) {
-        uint32_t va, vb;
-        memcpy(&va, wa, 4);
-        memcpy(&vb, wb, 4);
-        wa += 4;
-        wb += 4;
-        {
 #if MOTE_DSP
-            const int32_t ae = (int32_t)mote_sxtb16_even(va), ao = (int32_t)mote_sxtb16_odd(va);
-            const int32_t be = (int32_t)mote_sxtb16_even(vb), bo = (int32_t)mote_sxtb16_odd(vb);
-            a00 = (uint32_t)__smlad(ae, (int32_t)c[0], (int32_t)a00);
-            a10 = (uint32_t)__smlad(be, (int32_t)c[0], (int32_t)a10);
-            a00 = (uint32_t)__smlad(ao, (int32_t)c[1], (int32_t)a00);
-            a10 = (uint32_t)__smlad(bo, (int32_t)c[1], (int32_t)a10);
-            a01 = (uint32_t)__smlad(ae, (int32_t)c[2], (int32_t)a01);
-            a11 = (uint32_t)__smlad(be, (int32_t)c[2], (int32_t)a11);
-            a01 = (uint32_t)__smlad(ao, (int32_t)c[3], (int32_t)a01);
-            a11 = (uint32_t)__smlad(bo, (int32_t)c[3], (int32_t)a11);
+    uint32_t va, vb;
+    int32_t ae, ao, be, bo;
+    memcpy(&va, w, 4);
+    memcpy(&vb, w + 4, 4);
+    ae = (int32_t)mote_sxtb16_even(va);
+    ao = (int32_t)mote_sxtb16_odd(va);
+    be = (int32_t)mote_sxtb16_even(vb);
+    bo = (int32_t)mote_sxtb16_odd(vb);
+    acc[0] = (uint32_t)__smlad(ae, (int32_t)c[0], (int32_t)acc[0]);
+    acc[2] = (uint32_t)__smlad(be, (int32_t)c[0], (int32_t)acc[2]);
+    acc[0] = (uint32_t)__smlad(ao, (int32_t)c[1], (int32_t)acc[0]);
+    acc[2] = (uint32_t)__smlad(bo, (int32_t)c[1], (int32_t)acc[2]);
+    acc[1] = (uint32_t)__smlad(ae, (int32_t)c[2], (int32_t)acc[1]);
+    acc[3] = (uint32_t)__smlad(be, (int32_t)c[2], (int32_t)acc[3]);
+    acc[1] = (uint32_t)__smlad(ao, (int32_t)c[3], (int32_t)acc[1]);
+    acc[3] = (uint32_t)__smlad(bo, (int32_t)c[3], (int32_t)acc[3]);
 #else
-            const uint32_t w0 = MOTE_U(wa[-4]), w1 = MOTE_U(wa[-3]), w2 = MOTE_U(wa[-2]), w3 = MOTE_U(wa[-1]);
-            const uint32_t v0 = MOTE_U(wb[-4]), v1 = MOTE_U(wb[-3]), v2 = MOTE_U(wb[-2]), v3 = MOTE_U(wb[-1]);
-            const uint32_t x0 = mote_half(c[0], 0), x2 = mote_half(c[0], 1);
-            const uint32_t x1 = mote_half(c[1], 0), x3 = mote_half(c[1], 1);
-            const uint32_t y0 = mote_half(c[2], 0), y2 = mote_half(c[2], 1);
-            const uint32_t y1 = mote_half(c[3], 0), y3 = mote_half(c[3], 1);
-            a00 += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3;
-            a01 += w0 * y0 + w1 * y1 + w2 * y2 + w3 * y3;
-            a10 += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3;
-            a11 += v0 * y0 + v1 * y1 + v2 * y2 + v3 * y3;
-            (void)va;
-            (void)vb;
+    const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]), w3 = MOTE_U(w[3]);
+    const uint32_t v0 = MOTE_U(w[4]), v1 = MOTE_U(w[5]), v2 = MOTE_U(w[6]), v3 = MOTE_U(w[7]);
+    const uint32_t x0 = mote_half(c[0], 0), x2 = mote_half(c[0], 1);
+    const uint32_t x1 = mote_half(c[1], 0), x3 = mote_half(c[1], 1);
+    const uint32_t y0 = mote_half(c[2], 0), y2 = mote_half(c[2], 1);
+    const uint32_t y1 = mote_half(c[3], 0), y3 = mote_half(c[3], 1);
+    acc[0] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3;
+    acc[1] += w0 * y0 + w1 * y1 + w2 * y2 + w3 * y3;
+    acc[2] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3;
+    acc[3] += v0 * y0 + v1 * y1 + v2 * y2 + v3 * y3;
 #endif
-        }
-        c += 4;
+}
+
+/* Output channels a and b (their rows in MOTE_WEIGHTS_INT8_PAIRS order at w; a lone last channel's row paired with
+ * itself) at the pixel pair: acc = base + row . column over all taps, requantized, stored at oa[0..1] and
+ * ob[0..1]. One function per block so that GCC gives its loop every register (inlined into the pixel loop it
+ * spilled a pointer and the counter inside the loop, and reloaded the requantization constants around each
+ * store). Two groups a step: 38 instructions for 32 multiply-accumulates under GCC 12 -O2 (one group a step 21 for
+ * 16; with the two rows apart, two pointers, the unrolled loop spilled). */
+MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const int8_t *w, uint32_t base_a,
+                                            uint32_t base_b, const mote_scale *sa, const mote_scale *sb, int8_t *oa,
+                                            int8_t *ob)
+{
+    uint32_t acc[4];
+    const uint32_t *c = pair->cols;
+    const uint32_t *const end = c + 8 * (pair->groups >> 1);
+    const int8_t *wb;
+    int32_t k;
+    acc[0] = base_a;
+    acc[1] = base_a;
+    acc[2] = base_b;
+    acc[3] = base_b;
+    while (c != end) {
+        mote_im2col_group(w, c, acc);
+        mote_im2col_group(w + 8, c + 4, acc);
+        w += 16;
+        c += 8;
     }
+    if ((pair->groups & 1) != 0) {
+        mote_im2col_group(w, c, acc);
+        w += 8;
+    }
+    /* The tails: row a's taps mod 4, then row b's. */
+    wb = w + pair->tail_taps;
     for (k = 0; k < pair->tail_taps; ++k) {
-        a00 += MOTE_U(wa[k]) * MOTE_U(pair->tail[k]);
-        a01 += MOTE_U(wa[k]) * MOTE_U(pair->tail[4 + k]);
-        a10 += MOTE_U(wb[k]) * MOTE_U(pair->tail[k]);
-        a11 += MOTE_U(wb[k]) * MOTE_U(pair->tail[4 + k]);
+        acc[0] += MOTE_U(w[k]) * MOTE_U(pair->tail[k]);
+        acc[1] += MOTE_U(w[k]) * MOTE_U(pair->tail[4 + k]);
+        acc[2] += MOTE_U(wb[k]) * MOTE_U(pair->tail[k]);
+        acc[3] += MOTE_U(wb[k]) * MOTE_U(pair->tail[4 + k]);
     }
-    mote_im2col_store(pair, a00, a01, a10, a11, sa, sb, oa, ob);
+    mote_im2col_store(pair, acc[0], acc[1], acc[2], acc[3], sa, sb, oa, ob);
+}
+
+/* One row of `taps` int8 weights into slot `which` (0: row a, 1: row b) of a MOTE_WEIGHTS_INT8_PAIRS pair at dst. */
+static void mote_pair_row(const int8_t *row, int32_t taps, int8_t *dst, int32_t which)
+{
+    const int32_t groups = taps >> 2, tail = taps & 3;
+    int32_t g, k;
+    for (g = 0; g < groups; ++g) {
+        memcpy(dst + 8 * g + 4 * which, row + 4 * g, 4);
+    }
+    for (k = 0; k < tail; ++k) {
+        dst[8 * groups + which * tail + k] = row[4 * groups + k];
+    }
 }
 
 /* The 2x2 block for int4 weights read in place (mote_conv_int4 layers whose rows are whole groups of eight taps):
@@ -781,9 +820,11 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     uint32_t *const base = (uint32_t *)(scales + channels);
     uint32_t *const cols = base + channels;
     int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
-    /* int4: the two rows of the current block, decoded (after the int8 column and its spare bytes). */
+    /* After the int8 column and its spare bytes, a pair of rows in MOTE_WEIGHTS_INT8_PAIRS order: int4, the
+     * current block's two rows, decoded; int8, the lone last row of an odd channel count paired with itself. */
     const int int4 = int4_pairs != NULL;
     int8_t *const rows = bytes + taps + 4;
+    const int32_t lone = (channels & 1) != 0 ? channels - 1 : -1;
     const int pointwise = p->kernel_height == 1 && p->kernel_width == 1;
     /* int4 rows of whole groups of eight taps are read in place (mote_im2col_block_i4), not decoded per block. */
     const int nibbles = int4 && (taps & 7) == 0 && taps < 0x20000;
@@ -793,8 +834,10 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     int32_t n, m, q;
 
     for (m = 0; m < channels; ++m) {
-        const int8_t *w = int4 ? mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows) : p->weights + m * taps;
-        base[m] = (uint32_t)p->bias[m] + mote_sum_i8(w, taps) * offset;
+        /* int8: row m is slot m & 1 of the pair at row m & ~1 (channels * taps bytes in all), a lone row in order. */
+        const uint32_t sum = int4 ? mote_row_sum(mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows), taps, 0, 1)
+                                  : mote_row_sum(p->weights + (m & ~1) * taps, taps, m & 1, m == lone);
+        base[m] = (uint32_t)p->bias[m] + sum * offset;
         scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
         fast = fast && mote_rounding_ok(&scales[m]);
         bounded = bounded && mote_bounded_ok(&scales[m], mote_acc_bound(p->bias[m], p->input_offset, taps));
@@ -806,6 +849,10 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     pair.tail_taps = nibbles ? 0 : taps & 3;
     pair.out = &out_clamp;
     pair.two = 1;
+    if (!int4 && lone >= 0) {
+        mote_pair_row(p->weights + lone * taps, taps, rows, 0);
+        mote_pair_row(p->weights + lone * taps, taps, rows, 1);
+    }
     for (n = 0; n < p->batch; ++n) {
         const int8_t *x = input + n * p->in_channels * p->in_height * p->in_width;
         int8_t *out = output + n * channels * pixels;
@@ -841,8 +888,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
             for (m = 0; m < channels; m += 2) {
                 /* A lone last channel is computed twice and stored twice (the same bytes). */
                 const int32_t m1 = m + 1 < channels ? m + 1 : m;
-                const int8_t *wa = int4 ? rows : p->weights + m * taps;
-                const int8_t *wb = int4 ? rows + taps : p->weights + m1 * taps;
+                const int8_t *w = rows;
                 if (nibbles) {
                     mote_im2col_block_i4(&pair, p->weight_nibbles + (m * taps) / 2, p->weight_nibbles + (m1 * taps) / 2,
                                          base[m], base[m1], &scales[m], &scales[m1], out + m * pixels + q,
@@ -850,12 +896,15 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
                     continue;
                 }
                 if (int4) {
-                    /* Decoded once per block: half a nibble per multiply-accumulate. */
-                    mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows);
-                    mote_i4_row(p->weight_nibbles, int4_pairs, m1, taps, rows + taps);
+                    /* Decoded and paired once per block (the column bytes are free by now): half a nibble per
+                     * multiply-accumulate, and a copy. */
+                    mote_pair_row(mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, bytes), taps, rows, 0);
+                    mote_pair_row(mote_i4_row(p->weight_nibbles, int4_pairs, m1, taps, bytes), taps, rows, 1);
+                } else if (m != lone) {
+                    w = p->weights + m * taps;
                 }
-                mote_im2col_block(&pair, wa, wb, base[m], base[m1],
-                                  &scales[m], &scales[m1], out + m * pixels + q, out + m1 * pixels + q);
+                mote_im2col_block(&pair, w, base[m], base[m1], &scales[m], &scales[m1], out + m * pixels + q,
+                                  out + m1 * pixels + q);
             }
         }
     }
@@ -892,7 +941,7 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     int8_t *out = output;
     int32_t n, m, oy, ox, c, ky, kx;
 
-    if (p->scratch != NULL && MOTE_CONV_IM2COL(p) && MOTE_CONV_INT8_POINTS(p)) {
+    if (p->weight_format == MOTE_WEIGHTS_INT8_PAIRS) {
         mote_conv_im2col(p, NULL, input, output);
         return;
     }

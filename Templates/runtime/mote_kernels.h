@@ -69,18 +69,26 @@ static inline uint32_t mote_sxtb16_odd(uint32_t v)
  *                             row-major order in weights (int8, one byte each) or weight_nibbles (int4, packed as
  *                             above), NULL when there are none; weight_row_start16 (the layer has at most 65535
  *                             non-zeros) or weight_row_start32: per row, the index among the values of its first
- *                             non-zero. Pointers a format does not use are NULL. */
+ *                             non-zero. Pointers a format does not use are NULL.
+ *   MOTE_WEIGHTS_INT8_PAIRS   weights: the bytes of MOTE_WEIGHTS_INT8 reordered two rows at a time, for conv layers
+ *                             that take the im2col path (MOTE_CONV_IM2COL, MOTE_CONV_INT8_POINTS; the scratch
+ *                             given): rows 2j and 2j + 1 as, per group of four elements g < row_length / 4, the
+ *                             four of row 2j then the four of row 2j + 1, then the row_length mod 4 left of row 2j,
+ *                             then those of row 2j + 1; a lone last row (odd rows) in order. So one pointer walks
+ *                             both rows of a 2x2 block, which leaves GCC the registers to take two groups a step. */
 #define MOTE_WEIGHTS_INT8 0
 #define MOTE_WEIGHTS_INT4 1
 #define MOTE_WEIGHTS_INT8_SPARSE 2
 #define MOTE_WEIGHTS_INT4_SPARSE 3
+#define MOTE_WEIGHTS_INT8_PAIRS 4
 
 /* 2-D convolution over [batch][in_channels][in_height][in_width] (1-D: in_height = 1), grouped.
  * acc = bias[m] + sum w[m][c][ky][kx] * (x + input_offset) over taps inside the input;
  * out = clamp(mbqm(acc, multiplier[m], shift[m]) + output_zero_point, clamp_min, clamp_max).
  *
- * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned), or NULL. MOTE_WEIGHTS_INT8 and
- * INT4 layers given one take the im2col or padded depthwise path (MemoryPlanner.convScratchBytes sizes it);
+ * scratch: RAM the kernel may overwrite, in the model's arena (4-byte aligned), or NULL. MOTE_WEIGHTS_INT8_PAIRS
+ * layers take the im2col path with it, MOTE_WEIGHTS_INT8 layers given one the padded depthwise path, INT4 layers
+ * given one either (MemoryPlanner.convScratchBytes sizes it);
  * other int4 layers need one decoded row (row_length bytes); the sparse formats int32_t offsets[max_nz],
  * int8_t values[max_nz] and one decoded row (row_length bytes), max_nz = weight_max_row_nonzeros:
  * 5 * max_nz + row_length bytes, then the band where MOTE_CONV_SPARSE_BAND. */
@@ -108,14 +116,14 @@ typedef struct {
     int32_t output_zero_point;
     int32_t clamp_min, clamp_max;
 } mote_conv_params;
-/* One entry point (and file) per weight format: mote_conv MOTE_WEIGHTS_INT8, mote_conv_int4 MOTE_WEIGHTS_INT4
- * (it calls mote_conv), mote_conv_sparse both sparse formats. */
+/* One entry point (and file) per weight format: mote_conv MOTE_WEIGHTS_INT8 and INT8_PAIRS, mote_conv_int4
+ * MOTE_WEIGHTS_INT4 (it calls mote_conv), mote_conv_sparse both sparse formats. */
 void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output);
 void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output);
 void mote_conv_sparse(const mote_conv_params *p, const int8_t *input, int8_t *output);
-/* The im2col path of mote_conv.c, groups 1, with its scratch: int8 weights (int4_pairs NULL), or int4 weights with
- * int4_pairs[b] = the two int8 values of packed byte b (mote_conv_int4 passes its table for MOTE_CONV_IM2COL
- * layers). */
+/* The im2col path of mote_conv.c, groups 1, with its scratch: int8 weights in MOTE_WEIGHTS_INT8_PAIRS order
+ * (int4_pairs NULL), or int4 weights with int4_pairs[b] = the two int8 values of packed byte b (mote_conv_int4
+ * passes its table for MOTE_CONV_IM2COL layers). */
 void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input, int8_t *output);
 /* The padded depthwise 3x3 path of mote_conv.c, with its scratch: int8 weights (int4_pairs NULL) or int4 (as
  * above; mote_conv_int4 takes it for MOTE_CONV_DEPTHWISE3X3 layers). */

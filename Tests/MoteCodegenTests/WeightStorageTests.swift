@@ -24,6 +24,26 @@ final class WeightStorageTests: XCTestCase {
         XCTAssertEqual(try encode([-8, 7], rows: 1, rowLength: 2, .int4, .dense).nibbles, [0x78])
     }
 
+    /// Three rows of six, element j of row r = 10r + j: rows 0 and 1 by groups of four, [0…3, 10…13], then each
+    /// row's two left over, [4, 5, 14, 15]; row 2 alone as it is. A swapped slot would put 10 first, tails
+    /// interleaved [4, 14, 5, 15], a paired lone row [20…23, 20…23].
+    func testInt8RowPairsOrder() throws {
+        let w = (0..<3).flatMap { r in (0..<6).map { Int8(10 * r + $0) } }
+        let s = QWeightStorage(weights: w, rows: 3, rowLength: 6, bits: .int8, encoding: .dense)
+        let e = try EncodedWeights(w, storage: s, rowPairs: true)
+        XCTAssertEqual(e.values, [0, 1, 2, 3, 10, 11, 12, 13, 4, 5, 14, 15, 20, 21, 22, 23, 24, 25])
+        XCTAssertEqual(e.format, 4)
+        XCTAssertEqual(e.formatMacro, "MOTE_WEIGHTS_INT8_PAIRS")
+        XCTAssertEqual(e.byteCount, s.bytes)
+        // Rows shorter than a group: only the tails.
+        let short: [Int8] = [1, 2, 3, 4]
+        let s2 = QWeightStorage(weights: short, rows: 2, rowLength: 2, bits: .int8, encoding: .dense)
+        XCTAssertEqual(try EncodedWeights(short, storage: s2, rowPairs: true).values, [1, 2, 3, 4])
+        // Only dense int8 weights come in pairs.
+        let s4 = QWeightStorage(weights: short, rows: 2, rowLength: 2, bits: .int4, encoding: .dense)
+        XCTAssertThrowsError(try EncodedWeights(short, storage: s4, rowPairs: true))
+    }
+
     /// Two rows of five: [0, 1, 0, −2, 3] and [0, 0, −8, 0, 7].
     /// Masks: row 0 has elements 1, 3, 4 → 0b0001_1010 = 0x1A; row 1 elements 2, 4 → 0b0001_0100 = 0x14.
     /// Values 1, −2, 3, −8, 7: int4 → [0xE1, 0x83, 0x07]; int8 as they are. Row starts [0, 3].

@@ -63,6 +63,27 @@ final class CortexMTests: XCTestCase {
         }
     }
 
+    /// mnist1d pruned to 15 channels (--prune-structured 0.25) on M4: im2col layers with an odd channel count (the
+    /// lone last row paired with itself in the scratch, MOTE_WEIGHTS_INT8_PAIRS) and rows of 5 and 45 taps (the
+    /// tails after whole groups of four) on the DSP path, 50 test inputs.
+    func testOddChannelCountsOnM4() throws {
+        try requireTools()
+        let tmp = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let example = TestPaths.examples.appendingPathComponent("mnist1d")
+        let out = tmp.appendingPathComponent("mnist1d")
+        try compile(example.appendingPathComponent("model.onnx"), calibration: example.appendingPathComponent("calibration.npy"),
+                    into: out, options: ["--prune-structured", "0.25"])
+        let source = try String(contentsOf: out.appendingPathComponent("model.c"), encoding: .utf8)
+        XCTAssertTrue(source.contains(".out_channels = 15,"), "the pruning no longer leaves an odd channel count")
+        XCTAssertTrue(source.contains(".weight_format = MOTE_WEIGHTS_INT8_PAIRS,"))
+        let all = try NPY.decode(TestPaths.read(example.appendingPathComponent("test_inputs.npy")))
+        let per = all.count / all.shape[0], n = min(50, all.shape[0])
+        let small = tmp.appendingPathComponent("inputs50.npy")
+        try Data(NPY.encode(NPYArray(floats: Array(all.asFloats().prefix(n * per)), shape: [n] + all.shape.dropFirst()))).write(to: small)
+        try verify(out, input: small, target: "cortex-m4")
+    }
+
     /// The MLPerf Tiny ResNet-8 on M4 and M3: the DSP and portable forms of the im2col blocks, and the residual
     /// Adds' table path (each Add has 4,096-16,384 elements), against the Swift interpreter; with int4 weights,
     /// the in-place nibble blocks, and pruned, the sparse band path, on M4.

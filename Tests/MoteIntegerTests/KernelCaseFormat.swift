@@ -45,7 +45,8 @@ struct KernelCase {
             w.int32s([p.inputOffset, p.outputZeroPoint, p.clampMin, p.clampMax])
             let storage = QWeightStorage(weights: p.weights, rows: p.outChannels, rowLength: p.weightRowLength,
                                          bits: p.weightBits, encoding: encoding)
-            w.weights(p.weights, storage, scratch: MemoryPlanner.convScratchBytes(p, storage: storage))
+            w.weights(p.weights, storage, scratch: MemoryPlanner.convScratchBytes(p, storage: storage),
+                      rowPairs: MemoryPlanner.pairsWeightRows(p, storage: storage))
             w.int32s(p.bias)
             w.int32s(p.requant.map(\.multiplier))
             w.int32s(p.requant.map(\.shift))
@@ -141,9 +142,11 @@ struct TokenWriter {
 
     /// A conv/dense layer's weights as the emitted C stores them (`EncodedWeights`): format, the most non-zeros
     /// in a row, scratch bytes, then each array with its length (0: NULL), and the row-start width.
-    mutating func weights(_ weights: [Int8], _ storage: QWeightStorage, scratch: Int) {
+    mutating func weights(_ weights: [Int8], _ storage: QWeightStorage, scratch: Int, rowPairs: Bool = false) {
         // A test-side failure, never data-driven: the generators make valid weights.
-        guard let e = try? EncodedWeights(weights, storage: storage) else { preconditionFailure("unencodable weights") }
+        guard let e = try? EncodedWeights(weights, storage: storage, rowPairs: rowPairs) else {
+            preconditionFailure("unencodable weights")
+        }
         ints([Int(e.format), storage.maxRowNonZeros, scratch])
         counted(e.values)
         ints([e.nibbles.count]); tokens(e.nibbles.map { String($0) })
