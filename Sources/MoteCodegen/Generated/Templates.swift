@@ -837,7 +837,16 @@ typedef struct {
     int32_t two;             /* the second pixel exists (else column 1 repeats column 0 and is not stored) */
     int32_t fast;            /* 2: every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
                               * mote_rounding_ok (mote_requant_fast); 0: mote_scale_apply */
+    int32_t pixels;          /* outputs per channel: the second channel's outputs are this far on */
+    const void *lone;        /* the lone last channel's mote_im2col_rows (odd channel count), else NULL */
 } mote_im2col_pair;
+
+/* The per-layer constants of one block's two channels a, b (b = a for a lone last channel), in the scratch: so a
+ * block call needs four arguments, all in registers, and the pixel loop no arithmetic per block. */
+typedef struct {
+    mote_scale sa, sb;       /* requantization, hoisted */
+    uint32_t base_a, base_b; /* bias + input_offset * row sum */
+} mote_im2col_rows;
 
 /* The end of a 2x2 block: the four accumulators requantized (by the layer's kind) and stored at oa[0..1] and
  * ob[0..1] (oa[1], ob[1] only when the second pixel exists). Inlined into each block function. */
@@ -914,19 +923,19 @@ MOTE_INLINE static void mote_im2col_group(const int8_t *w, const uint32_t *c, ui
  * spilled a pointer and the counter inside the loop, and reloaded the requantization constants around each
  * store). Two groups a step: 38 instructions for 32 multiply-accumulates under GCC 12 -O2 (one group a step 21 for
  * 16; with the two rows apart, two pointers, the unrolled loop spilled). */
-MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const int8_t *w, uint32_t base_a,
-                                            uint32_t base_b, const mote_scale *sa, const mote_scale *sb, int8_t *oa,
-                                            int8_t *ob)
+MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const mote_im2col_rows *d,
+                                            const int8_t *w, int8_t *oa)
 {
     uint32_t acc[4];
     const uint32_t *c = pair->cols;
     const uint32_t *const end = c + 8 * (pair->groups >> 1);
+    int8_t *const ob = (const void *)d == pair->lone ? oa : oa + pair->pixels;
     const int8_t *wb;
     int32_t k;
-    acc[0] = base_a;
-    acc[1] = base_a;
-    acc[2] = base_b;
-    acc[3] = base_b;
+    acc[0] = d->base_a;
+    acc[1] = acc[0];
+    acc[2] = d->base_b;
+    acc[3] = acc[2];
     while (c != end) {
         mote_im2col_group(w, c, acc);
         mote_im2col_group(w + 8, c + 4, acc);
@@ -945,7 +954,7 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
         acc[2] += MOTE_U(wb[k]) * MOTE_U(pair->tail[k]);
         acc[3] += MOTE_U(wb[k]) * MOTE_U(pair->tail[4 + k]);
     }
-    mote_im2col_store(pair, acc[0], acc[1], acc[2], acc[3], sa, sb, oa, ob);
+    mote_im2col_store(pair, acc[0], acc[1], acc[2], acc[3], &d->sa, &d->sb, oa, ob);
 }
 
 /* One row of `taps` int8 weights into slot `which` (0: row a, 1: row b) of a MOTE_WEIGHTS_INT8_PAIRS pair at dst. */
@@ -969,10 +978,12 @@ static void mote_pair_row(const int8_t *row, int32_t taps, int8_t *dst, int32_t 
  * layout (mote_im2col_widen8). The dot product is then 16 times the real one; |16 * w * x| <= 2^14, so for fewer
  * than 2^17 taps it does not wrap and an arithmetic shift by 4 gives it exactly. The portable twin multiplies
  * the nibble values themselves. */
-MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, const uint8_t *wa, const uint8_t *wb,
-                                               uint32_t base_a, uint32_t base_b, const mote_scale *sa,
-                                               const mote_scale *sb, int8_t *oa, int8_t *ob)
+MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, const mote_im2col_rows *d,
+                                               const uint8_t *wa, const uint8_t *wb, int8_t *oa)
 {
+    const uint32_t base_a = d->base_a, base_b = d->base_b;
+    const mote_scale *const sa = &d->sa, *const sb = &d->sb;
+    int8_t *const ob = (const void *)d == pair->lone ? oa : oa + pair->pixels;
     const uint32_t *c = pair->cols;
     const uint32_t *const end = c + 8 * pair->groups;
 #if MOTE_DSP
@@ -1041,9 +1052,8 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     const uint32_t offset = (uint32_t)p->input_offset;
     const int8_t pad = (int8_t)(-p->input_offset);
     const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
-    mote_scale *const scales = (mote_scale *)p->scratch;
-    uint32_t *const base = (uint32_t *)(scales + channels);
-    uint32_t *const cols = base + channels;
+    mote_im2col_rows *const rows_of = (mote_im2col_rows *)p->scratch; /* [(channels + 1) / 2] */
+    uint32_t *const cols = (uint32_t *)(rows_of + (channels + 1) / 2);
     int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
     /* After the int8 column and its spare bytes, a pair of rows in MOTE_WEIGHTS_INT8_PAIRS order: int4, the
      * current block's two rows, decoded; int8, the lone last row of an odd channel count paired with itself. */
@@ -1062,10 +1072,16 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
         /* int8: row m is slot m & 1 of the pair at row m & ~1 (channels * taps bytes in all), a lone row in order. */
         const uint32_t sum = int4 ? mote_row_sum(mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows), taps, 0, 1)
                                   : mote_row_sum(p->weights + (m & ~1) * taps, taps, m & 1, m == lone);
-        base[m] = (uint32_t)p->bias[m] + sum * offset;
-        scales[m] = mote_scale_init(p->multiplier[m], p->shift[m]);
-        fast = fast && mote_rounding_ok(&scales[m]);
-        bounded = bounded && mote_bounded_ok(&scales[m], mote_acc_bound(p->bias[m], p->input_offset, taps));
+        mote_im2col_rows *const d = &rows_of[m >> 1];
+        mote_scale *const scale = (m & 1) != 0 ? &d->sb : &d->sa;
+        *((m & 1) != 0 ? &d->base_b : &d->base_a) = (uint32_t)p->bias[m] + sum * offset;
+        *scale = mote_scale_init(p->multiplier[m], p->shift[m]);
+        if (m == lone) {
+            d->sb = d->sa;
+            d->base_b = d->base_a;
+        }
+        fast = fast && mote_rounding_ok(scale);
+        bounded = bounded && mote_bounded_ok(scale, mote_acc_bound(p->bias[m], p->input_offset, taps));
     }
     pair.fast = bounded ? 2 : fast;
     pair.cols = cols;
@@ -1074,6 +1090,8 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     pair.tail_taps = nibbles ? 0 : taps & 3;
     pair.out = &out_clamp;
     pair.two = 1;
+    pair.pixels = pixels;
+    pair.lone = lone >= 0 ? &rows_of[lone >> 1] : NULL;
     if (!int4 && lone >= 0) {
         mote_pair_row(p->weights + lone * taps, taps, rows, 0);
         mote_pair_row(p->weights + lone * taps, taps, rows, 1);
@@ -1110,26 +1128,33 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
                 mote_im2col_widen(bytes, cols, tail, 1, taps);
             }
             pair.two = two;
-            for (m = 0; m < channels; m += 2) {
-                /* A lone last channel is computed twice and stored twice (the same bytes). */
-                const int32_t m1 = m + 1 < channels ? m + 1 : m;
-                const int8_t *w = rows;
-                if (nibbles) {
-                    mote_im2col_block_i4(&pair, p->weight_nibbles + (m * taps) / 2, p->weight_nibbles + (m1 * taps) / 2,
-                                         base[m], base[m1], &scales[m], &scales[m1], out + m * pixels + q,
-                                         out + m1 * pixels + q);
-                    continue;
+            if (!int4) {
+                /* The hot loop: one call per pair of channels, pointers stepped. */
+                const int8_t *w = p->weights;
+                int8_t *oa = out + q;
+                for (m = 0; m + 1 < channels; m += 2) {
+                    mote_im2col_block(&pair, &rows_of[m >> 1], w, oa);
+                    w += 2 * taps;
+                    oa += 2 * pixels;
                 }
-                if (int4) {
+                if (lone >= 0) {
+                    /* Computed twice and stored twice (the same bytes). */
+                    mote_im2col_block(&pair, &rows_of[lone >> 1], rows, oa);
+                }
+                continue;
+            }
+            for (m = 0; m < channels; m += 2) {
+                const int32_t m1 = m + 1 < channels ? m + 1 : m;
+                if (nibbles) {
+                    mote_im2col_block_i4(&pair, &rows_of[m >> 1], p->weight_nibbles + (m * taps) / 2,
+                                         p->weight_nibbles + (m1 * taps) / 2, out + m * pixels + q);
+                } else {
                     /* Decoded and paired once per block (the column bytes are free by now): half a nibble per
                      * multiply-accumulate, and a copy. */
                     mote_pair_row(mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, bytes), taps, rows, 0);
                     mote_pair_row(mote_i4_row(p->weight_nibbles, int4_pairs, m1, taps, bytes), taps, rows, 1);
-                } else if (m != lone) {
-                    w = p->weights + m * taps;
+                    mote_im2col_block(&pair, &rows_of[m >> 1], rows, out + m * pixels + q);
                 }
-                mote_im2col_block(&pair, w, base[m], base[m1], &scales[m], &scales[m1], out + m * pixels + q,
-                                  out + m1 * pixels + q);
             }
         }
     }
