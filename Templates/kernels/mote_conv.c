@@ -196,22 +196,28 @@ static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2]
     return dst;
 }
 
-/* A row of one channel's accumulators to int8: kind 2 mote_scale_bounded, 1 mote_requant_fast, 0 mote_scale_apply
- * (one loop per kind, so that each keeps the channel's constants in registers). */
+/* A row of one channel's accumulators to int8: kind 2 mote_scale_bounded, 1 mote_rounding_apply, 0 mote_scale_apply,
+ * then mote_out_full where it applies (kinds 1, 2), else mote_out_narrow (one loop per kind, so that each keeps the
+ * channel's constants in registers). */
 MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, int kind, const mote_scale *scale,
                                            const mote_out *out_clamp, int8_t *out)
 {
     const mote_scale s = *scale;
     const mote_out o = *out_clamp;
     int32_t i;
-    if (kind == 2) {
+    if (kind == 2 && o.full) {
+        for (i = 0; i < count; ++i) {
+            out[i] = mote_out_full(mote_scale_bounded(acc[i], &s), &o);
+        }
+    } else if (kind == 2) {
         for (i = 0; i < count; ++i) {
             out[i] = mote_out_narrow(mote_scale_bounded(acc[i], &s), &o);
         }
     } else if (kind == 1) {
         const mote_rounding r = mote_rounding_init(&s);
         for (i = 0; i < count; ++i) {
-            out[i] = mote_requant_fast(acc[i], &s, &r, &o);
+            out[i] = o.full ? mote_out_full(mote_rounding_apply(acc[i], &s, &r), &o)
+                            : mote_out_narrow(mote_rounding_apply(acc[i], &s, &r), &o);
         }
     } else {
         for (i = 0; i < count; ++i) {
@@ -611,7 +617,8 @@ typedef struct {
     const mote_out *out;
     int32_t two;             /* the second pixel exists (else column 1 repeats column 0 and is not stored) */
     int32_t fast;            /* 2: every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
-                              * mote_rounding_ok (mote_requant_fast); 0: mote_scale_apply */
+                              * mote_rounding_ok (mote_rounding_apply); 0: mote_scale_apply */
+    int32_t full;            /* fast and out->full: mote_out_full, else mote_out_narrow */
     int32_t pixels;          /* outputs per channel: the second channel's outputs are this far on */
     const void *lone;        /* the lone last channel's mote_im2col_rows (odd channel count), else NULL */
 } mote_im2col_pair;
@@ -630,24 +637,36 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t
                                           int8_t *ob)
 {
     /* All four results before any store: an int8_t store may alias the constants. */
+    int32_t v00, v01, v10, v11;
     int8_t r00, r01, r10, r11;
     const int two = pair->two;
     if (pair->fast == 2) {
-        r00 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a00), sa), pair->out);
-        r01 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a01), sa), pair->out);
-        r10 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a10), sb), pair->out);
-        r11 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a11), sb), pair->out);
+        v00 = mote_scale_bounded(mote_i32_from_bits(a00), sa);
+        v01 = mote_scale_bounded(mote_i32_from_bits(a01), sa);
+        v10 = mote_scale_bounded(mote_i32_from_bits(a10), sb);
+        v11 = mote_scale_bounded(mote_i32_from_bits(a11), sb);
     } else if (pair->fast) {
         const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
-        r00 = mote_requant_fast(mote_i32_from_bits(a00), sa, &ra, pair->out);
-        r01 = mote_requant_fast(mote_i32_from_bits(a01), sa, &ra, pair->out);
-        r10 = mote_requant_fast(mote_i32_from_bits(a10), sb, &rb, pair->out);
-        r11 = mote_requant_fast(mote_i32_from_bits(a11), sb, &rb, pair->out);
+        v00 = mote_rounding_apply(mote_i32_from_bits(a00), sa, &ra);
+        v01 = mote_rounding_apply(mote_i32_from_bits(a01), sa, &ra);
+        v10 = mote_rounding_apply(mote_i32_from_bits(a10), sb, &rb);
+        v11 = mote_rounding_apply(mote_i32_from_bits(a11), sb, &rb);
     } else {
-        r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), sa), pair->out);
-        r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), sa), pair->out);
-        r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), sb), pair->out);
-        r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), sb), pair->out);
+        v00 = mote_scale_apply(mote_i32_from_bits(a00), sa);
+        v01 = mote_scale_apply(mote_i32_from_bits(a01), sa);
+        v10 = mote_scale_apply(mote_i32_from_bits(a10), sb);
+        v11 = mote_scale_apply(mote_i32_from_bits(a11), sb);
+    }
+    if (pair->full) {
+        r00 = mote_out_full(v00, pair->out);
+        r01 = mote_out_full(v01, pair->out);
+        r10 = mote_out_full(v10, pair->out);
+        r11 = mote_out_full(v11, pair->out);
+    } else {
+        r00 = mote_out_narrow(v00, pair->out);
+        r01 = mote_out_narrow(v01, pair->out);
+        r10 = mote_out_narrow(v10, pair->out);
+        r11 = mote_out_narrow(v11, pair->out);
     }
     oa[0] = r00;
     ob[0] = r10;
@@ -859,6 +878,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
         bounded = bounded && mote_bounded_ok(scale, mote_acc_bound(p->bias[m], p->input_offset, taps));
     }
     pair.fast = bounded ? 2 : fast;
+    pair.full = pair.fast != 0 && out_clamp.full;
     pair.cols = cols;
     pair.tail = &tail[0][0];
     pair.groups = nibbles ? taps >> 3 : groups4;

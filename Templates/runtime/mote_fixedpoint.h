@@ -188,6 +188,7 @@ typedef struct {
     int32_t lo, hi;     /* act_min - zero_point, act_max - zero_point */
     int32_t act_min, act_max;
     int32_t wide;       /* |zero_point| too large for lo/hi: add in 64 bits */
+    int32_t full;       /* the clamp is the whole int8 range and the zero point an int8: mote_out_full applies */
 } mote_out;
 
 static inline mote_out mote_out_init(int32_t output_zero_point, int8_t act_min, int8_t act_max)
@@ -199,6 +200,7 @@ static inline mote_out mote_out_init(int32_t output_zero_point, int8_t act_min, 
     o.wide = output_zero_point < -65536 || output_zero_point > 65536;
     o.lo = o.wide ? 0 : act_min - output_zero_point;
     o.hi = o.wide ? 0 : act_max - output_zero_point;
+    o.full = act_min == -128 && act_max == 127 && output_zero_point >= -128 && output_zero_point <= 127;
     return o;
 }
 
@@ -212,6 +214,19 @@ static inline int8_t mote_out_narrow(int32_t v, const mote_out *o)
         v = o->hi;
     }
     return (int8_t)(v + o->zero_point);
+}
+
+/* mote_out_narrow where o->full and |v| < 2^30 (the results of mote_scale_bounded and mote_rounding_apply): then
+ * clamping v to [-128 - zero_point, 127 - zero_point] and adding the zero point is saturating v + zero_point (no
+ * overflow) to int8, one SSAT where the core has it instead of two compares and selects. */
+static inline int8_t mote_out_full(int32_t v, const mote_out *o)
+{
+#if defined(__ARM_FEATURE_SAT)
+    return (int8_t)__ssat(v + o->zero_point, 8);
+#else
+    const int32_t t = v + o->zero_point;
+    return (int8_t)(t < -128 ? -128 : (t > 127 ? 127 : t));
+#endif
 }
 
 static inline int8_t mote_out_apply(int32_t v, const mote_out *o)
@@ -247,7 +262,8 @@ static inline mote_rounding mote_rounding_init(const mote_scale *s)
     return r;
 }
 
-static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const mote_rounding *r, const mote_out *o)
+/* The scaled value before the clamp: |result| < 2^30. */
+static inline int32_t mote_rounding_apply(int32_t acc, const mote_scale *s, const mote_rounding *r)
 {
     const int64_t ab = (int64_t)mote_wrap_shl(acc, s->left) * (int64_t)s->multiplier;
     const uint32_t high = (uint32_t)(((uint64_t)ab + 0x40000000u) >> 31);
@@ -257,7 +273,12 @@ static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const m
 #else
     h = h > 0x3FFFFFFF ? 0x3FFFFFFF : (h < -0x40000000 ? -0x40000000 : h);
 #endif
-    return mote_out_narrow((int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias), o);
+    return (int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias);
+}
+
+static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const mote_rounding *r, const mote_out *o)
+{
+    return mote_out_narrow(mote_rounding_apply(acc, s, r), o);
 }
 
 /* The kernels' shortest scaling, for a channel whose accumulators are known to be small: mote_bounded_ok(s, bound)

@@ -8,10 +8,12 @@
 //   q acc mult shift zp lo hi  mote_requantize(acc, mult, shift, zp, lo, hi)
 //   M x mult shift             mote_scale_apply(x, mote_scale_init(mult, shift))
 //   Q acc mult shift zp lo hi  mote_requant_apply(acc, mote_requant_init(mult, shift, zp, lo, hi))
-//   F acc mult shift zp lo hi  mote_requant_fast(acc, ...) where mote_rounding_ok, else mote_requant_apply
+//   F acc mult shift zp lo hi  mote_requant_fast(acc, ...) where mote_rounding_ok (mote_out_full of
+//                              mote_rounding_apply where the clamp is the whole int8 range), else mote_requant_apply
 //                              (zp in -128..127)
-//   B acc mult shift zp lo hi  mote_out_narrow(mote_scale_bounded(acc, ...)) where mote_bounded_ok with bound |acc|,
-//                              else mote_requant_apply (zp in -128..127)
+//   B acc mult shift zp lo hi  mote_out_narrow(mote_scale_bounded(acc, ...)) where mote_bounded_ok with bound |acc|
+//                              (mote_out_full where the clamp is the whole int8 range), else mote_requant_apply
+//                              (zp in -128..127)
 //   t x                        mote_sat_i8(x)
 //   d sum count                mote_rounded_div(sum, count)
 //   a x1 x2 <12 params>        mote_add_elem(x1, x2, &params), params in mote_add_elem_params field order
@@ -89,16 +91,18 @@ int main(void)
             const mote_scale sc = mote_scale_init((int32_t)v[1], (int32_t)v[2]);
             const mote_out out = mote_out_init((int32_t)v[3], (int8_t)v[4], (int8_t)v[5]);
             const mote_rounding rd = mote_rounding_init(&sc);
-            result = mote_rounding_ok(&sc) ? mote_requant_fast((int32_t)v[0], &sc, &rd, &out)
-                                           : mote_out_apply(mote_scale_apply((int32_t)v[0], &sc), &out);
+            result = !mote_rounding_ok(&sc) ? mote_out_apply(mote_scale_apply((int32_t)v[0], &sc), &out)
+                     : out.full ? mote_out_full(mote_rounding_apply((int32_t)v[0], &sc, &rd), &out)
+                                : mote_requant_fast((int32_t)v[0], &sc, &rd, &out);
             break;
         }
         case 'B': {
             const mote_scale sc = mote_scale_init((int32_t)v[1], (int32_t)v[2]);
             const mote_out out = mote_out_init((int32_t)v[3], (int8_t)v[4], (int8_t)v[5]);
             const uint64_t bound = v[0] < 0 ? (uint64_t)(-v[0]) : (uint64_t)v[0];
-            result = mote_bounded_ok(&sc, bound) ? mote_out_narrow(mote_scale_bounded((int32_t)v[0], &sc), &out)
-                                                 : mote_out_apply(mote_scale_apply((int32_t)v[0], &sc), &out);
+            result = !mote_bounded_ok(&sc, bound) ? mote_out_apply(mote_scale_apply((int32_t)v[0], &sc), &out)
+                     : out.full ? mote_out_full(mote_scale_bounded((int32_t)v[0], &sc), &out)
+                                : mote_out_narrow(mote_scale_bounded((int32_t)v[0], &sc), &out);
             break;
         }
         case 't':

@@ -69,6 +69,14 @@ MOTE_NOINLINE static void mote_add_run_tables(const int32_t *table1, int bounded
     const mote_requant r = *rq;
     const int32_t *const table2 = table1 + 256;
     int32_t i;
+    if (bounded && r.out.full) {
+        for (i = 0; i < run; ++i) {
+            out[i] = mote_out_full(mote_scale_bounded(table1[*x1 + 128] + table2[*x2 + 128], &r.scale), &r.out);
+            x1 += step1;
+            x2 += step2;
+        }
+        return;
+    }
     if (bounded) {
         for (i = 0; i < run; ++i) {
             out[i] = mote_out_narrow(mote_scale_bounded(table1[*x1 + 128] + table2[*x2 + 128], &r.scale), &r.out);
@@ -421,22 +429,28 @@ static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2]
     return dst;
 }
 
-/* A row of one channel's accumulators to int8: kind 2 mote_scale_bounded, 1 mote_requant_fast, 0 mote_scale_apply
- * (one loop per kind, so that each keeps the channel's constants in registers). */
+/* A row of one channel's accumulators to int8: kind 2 mote_scale_bounded, 1 mote_rounding_apply, 0 mote_scale_apply,
+ * then mote_out_full where it applies (kinds 1, 2), else mote_out_narrow (one loop per kind, so that each keeps the
+ * channel's constants in registers). */
 MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, int kind, const mote_scale *scale,
                                            const mote_out *out_clamp, int8_t *out)
 {
     const mote_scale s = *scale;
     const mote_out o = *out_clamp;
     int32_t i;
-    if (kind == 2) {
+    if (kind == 2 && o.full) {
+        for (i = 0; i < count; ++i) {
+            out[i] = mote_out_full(mote_scale_bounded(acc[i], &s), &o);
+        }
+    } else if (kind == 2) {
         for (i = 0; i < count; ++i) {
             out[i] = mote_out_narrow(mote_scale_bounded(acc[i], &s), &o);
         }
     } else if (kind == 1) {
         const mote_rounding r = mote_rounding_init(&s);
         for (i = 0; i < count; ++i) {
-            out[i] = mote_requant_fast(acc[i], &s, &r, &o);
+            out[i] = o.full ? mote_out_full(mote_rounding_apply(acc[i], &s, &r), &o)
+                            : mote_out_narrow(mote_rounding_apply(acc[i], &s, &r), &o);
         }
     } else {
         for (i = 0; i < count; ++i) {
@@ -836,7 +850,8 @@ typedef struct {
     const mote_out *out;
     int32_t two;             /* the second pixel exists (else column 1 repeats column 0 and is not stored) */
     int32_t fast;            /* 2: every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
-                              * mote_rounding_ok (mote_requant_fast); 0: mote_scale_apply */
+                              * mote_rounding_ok (mote_rounding_apply); 0: mote_scale_apply */
+    int32_t full;            /* fast and out->full: mote_out_full, else mote_out_narrow */
     int32_t pixels;          /* outputs per channel: the second channel's outputs are this far on */
     const void *lone;        /* the lone last channel's mote_im2col_rows (odd channel count), else NULL */
 } mote_im2col_pair;
@@ -855,24 +870,36 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t
                                           int8_t *ob)
 {
     /* All four results before any store: an int8_t store may alias the constants. */
+    int32_t v00, v01, v10, v11;
     int8_t r00, r01, r10, r11;
     const int two = pair->two;
     if (pair->fast == 2) {
-        r00 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a00), sa), pair->out);
-        r01 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a01), sa), pair->out);
-        r10 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a10), sb), pair->out);
-        r11 = mote_out_narrow(mote_scale_bounded(mote_i32_from_bits(a11), sb), pair->out);
+        v00 = mote_scale_bounded(mote_i32_from_bits(a00), sa);
+        v01 = mote_scale_bounded(mote_i32_from_bits(a01), sa);
+        v10 = mote_scale_bounded(mote_i32_from_bits(a10), sb);
+        v11 = mote_scale_bounded(mote_i32_from_bits(a11), sb);
     } else if (pair->fast) {
         const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
-        r00 = mote_requant_fast(mote_i32_from_bits(a00), sa, &ra, pair->out);
-        r01 = mote_requant_fast(mote_i32_from_bits(a01), sa, &ra, pair->out);
-        r10 = mote_requant_fast(mote_i32_from_bits(a10), sb, &rb, pair->out);
-        r11 = mote_requant_fast(mote_i32_from_bits(a11), sb, &rb, pair->out);
+        v00 = mote_rounding_apply(mote_i32_from_bits(a00), sa, &ra);
+        v01 = mote_rounding_apply(mote_i32_from_bits(a01), sa, &ra);
+        v10 = mote_rounding_apply(mote_i32_from_bits(a10), sb, &rb);
+        v11 = mote_rounding_apply(mote_i32_from_bits(a11), sb, &rb);
     } else {
-        r00 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a00), sa), pair->out);
-        r01 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a01), sa), pair->out);
-        r10 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a10), sb), pair->out);
-        r11 = mote_out_narrow(mote_scale_apply(mote_i32_from_bits(a11), sb), pair->out);
+        v00 = mote_scale_apply(mote_i32_from_bits(a00), sa);
+        v01 = mote_scale_apply(mote_i32_from_bits(a01), sa);
+        v10 = mote_scale_apply(mote_i32_from_bits(a10), sb);
+        v11 = mote_scale_apply(mote_i32_from_bits(a11), sb);
+    }
+    if (pair->full) {
+        r00 = mote_out_full(v00, pair->out);
+        r01 = mote_out_full(v01, pair->out);
+        r10 = mote_out_full(v10, pair->out);
+        r11 = mote_out_full(v11, pair->out);
+    } else {
+        r00 = mote_out_narrow(v00, pair->out);
+        r01 = mote_out_narrow(v01, pair->out);
+        r10 = mote_out_narrow(v10, pair->out);
+        r11 = mote_out_narrow(v11, pair->out);
     }
     oa[0] = r00;
     ob[0] = r10;
@@ -1084,6 +1111,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
         bounded = bounded && mote_bounded_ok(scale, mote_acc_bound(p->bias[m], p->input_offset, taps));
     }
     pair.fast = bounded ? 2 : fast;
+    pair.full = pair.fast != 0 && out_clamp.full;
     pair.cols = cols;
     pair.tail = &tail[0][0];
     pair.groups = nibbles ? taps >> 3 : groups4;
@@ -2698,6 +2726,7 @@ typedef struct {
     int32_t lo, hi;     /* act_min - zero_point, act_max - zero_point */
     int32_t act_min, act_max;
     int32_t wide;       /* |zero_point| too large for lo/hi: add in 64 bits */
+    int32_t full;       /* the clamp is the whole int8 range and the zero point an int8: mote_out_full applies */
 } mote_out;
 
 static inline mote_out mote_out_init(int32_t output_zero_point, int8_t act_min, int8_t act_max)
@@ -2709,6 +2738,7 @@ static inline mote_out mote_out_init(int32_t output_zero_point, int8_t act_min, 
     o.wide = output_zero_point < -65536 || output_zero_point > 65536;
     o.lo = o.wide ? 0 : act_min - output_zero_point;
     o.hi = o.wide ? 0 : act_max - output_zero_point;
+    o.full = act_min == -128 && act_max == 127 && output_zero_point >= -128 && output_zero_point <= 127;
     return o;
 }
 
@@ -2722,6 +2752,19 @@ static inline int8_t mote_out_narrow(int32_t v, const mote_out *o)
         v = o->hi;
     }
     return (int8_t)(v + o->zero_point);
+}
+
+/* mote_out_narrow where o->full and |v| < 2^30 (the results of mote_scale_bounded and mote_rounding_apply): then
+ * clamping v to [-128 - zero_point, 127 - zero_point] and adding the zero point is saturating v + zero_point (no
+ * overflow) to int8, one SSAT where the core has it instead of two compares and selects. */
+static inline int8_t mote_out_full(int32_t v, const mote_out *o)
+{
+#if defined(__ARM_FEATURE_SAT)
+    return (int8_t)__ssat(v + o->zero_point, 8);
+#else
+    const int32_t t = v + o->zero_point;
+    return (int8_t)(t < -128 ? -128 : (t > 127 ? 127 : t));
+#endif
 }
 
 static inline int8_t mote_out_apply(int32_t v, const mote_out *o)
@@ -2757,7 +2800,8 @@ static inline mote_rounding mote_rounding_init(const mote_scale *s)
     return r;
 }
 
-static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const mote_rounding *r, const mote_out *o)
+/* The scaled value before the clamp: |result| < 2^30. */
+static inline int32_t mote_rounding_apply(int32_t acc, const mote_scale *s, const mote_rounding *r)
 {
     const int64_t ab = (int64_t)mote_wrap_shl(acc, s->left) * (int64_t)s->multiplier;
     const uint32_t high = (uint32_t)(((uint64_t)ab + 0x40000000u) >> 31);
@@ -2767,7 +2811,12 @@ static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const m
 #else
     h = h > 0x3FFFFFFF ? 0x3FFFFFFF : (h < -0x40000000 ? -0x40000000 : h);
 #endif
-    return mote_out_narrow((int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias), o);
+    return (int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias);
+}
+
+static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const mote_rounding *r, const mote_out *o)
+{
+    return mote_out_narrow(mote_rounding_apply(acc, s, r), o);
 }
 
 /* The kernels' shortest scaling, for a channel whose accumulators are known to be small: mote_bounded_ok(s, bound)
