@@ -63,7 +63,7 @@ MOTE_NOINLINE static void mote_add_run_tables(const int32_t *table1, int bounded
     int32_t i;
     if (bounded && r.out.full) {
         for (i = 0; i < run; ++i) {
-            out[i] = mote_out_full(mote_scale_bounded(table1[*x1 + 128] + table2[*x2 + 128], &r.scale), &r.out);
+            out[i] = (int8_t)mote_out_full(mote_scale_bounded(table1[*x1 + 128] + table2[*x2 + 128], &r.scale), &r.out);
             x1 += step1;
             x2 += step2;
         }

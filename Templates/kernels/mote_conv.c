@@ -207,7 +207,7 @@ MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, in
     int32_t i;
     if (kind == 2 && o.full) {
         for (i = 0; i < count; ++i) {
-            out[i] = mote_out_full(mote_scale_bounded(acc[i], &s), &o);
+            out[i] = (int8_t)mote_out_full(mote_scale_bounded(acc[i], &s), &o);
         }
     } else if (kind == 2) {
         for (i = 0; i < count; ++i) {
@@ -216,7 +216,7 @@ MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, in
     } else if (kind == 1) {
         const mote_rounding r = mote_rounding_init(&s);
         for (i = 0; i < count; ++i) {
-            out[i] = o.full ? mote_out_full(mote_rounding_apply(acc[i], &s, &r), &o)
+            out[i] = o.full ? (int8_t)mote_out_full(mote_rounding_apply(acc[i], &s, &r), &o)
                             : mote_out_narrow(mote_rounding_apply(acc[i], &s, &r), &o);
         }
     } else {
@@ -638,7 +638,7 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t
 {
     /* All four results before any store: an int8_t store may alias the constants. */
     int32_t v00, v01, v10, v11;
-    int8_t r00, r01, r10, r11;
+    int32_t r00, r01, r10, r11;
     const int two = pair->two;
     if (pair->fast == 2) {
         v00 = mote_scale_bounded(mote_i32_from_bits(a00), sa);
@@ -668,11 +668,11 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t
         r10 = mote_out_narrow(v10, pair->out);
         r11 = mote_out_narrow(v11, pair->out);
     }
-    oa[0] = r00;
-    ob[0] = r10;
+    oa[0] = (int8_t)r00;
+    ob[0] = (int8_t)r10;
     if (two) {
-        oa[1] = r01;
-        ob[1] = r11;
+        oa[1] = (int8_t)r01;
+        ob[1] = (int8_t)r11;
     }
 }
 

@@ -218,14 +218,15 @@ static inline int8_t mote_out_narrow(int32_t v, const mote_out *o)
 
 /* mote_out_narrow where o->full and |v| < 2^30 (the results of mote_scale_bounded and mote_rounding_apply): then
  * clamping v to [-128 - zero_point, 127 - zero_point] and adding the zero point is saturating v + zero_point (no
- * overflow) to int8, one SSAT where the core has it instead of two compares and selects. */
-static inline int8_t mote_out_full(int32_t v, const mote_out *o)
+ * overflow) to int8, one SSAT where the core has it instead of two compares and selects. The int8 comes as an
+ * int32 in -128..127: stored to an int8_t it needs no sign extension first. */
+static inline int32_t mote_out_full(int32_t v, const mote_out *o)
 {
 #if defined(__ARM_FEATURE_SAT)
-    return (int8_t)__ssat(v + o->zero_point, 8);
+    return __ssat(v + o->zero_point, 8);
 #else
     const int32_t t = v + o->zero_point;
-    return (int8_t)(t < -128 ? -128 : (t > 127 ? 127 : t));
+    return t < -128 ? -128 : (t > 127 ? 127 : t);
 #endif
 }
 

@@ -71,7 +71,7 @@ MOTE_NOINLINE static void mote_add_run_tables(const int32_t *table1, int bounded
     int32_t i;
     if (bounded && r.out.full) {
         for (i = 0; i < run; ++i) {
-            out[i] = mote_out_full(mote_scale_bounded(table1[*x1 + 128] + table2[*x2 + 128], &r.scale), &r.out);
+            out[i] = (int8_t)mote_out_full(mote_scale_bounded(table1[*x1 + 128] + table2[*x2 + 128], &r.scale), &r.out);
             x1 += step1;
             x2 += step2;
         }
@@ -440,7 +440,7 @@ MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, in
     int32_t i;
     if (kind == 2 && o.full) {
         for (i = 0; i < count; ++i) {
-            out[i] = mote_out_full(mote_scale_bounded(acc[i], &s), &o);
+            out[i] = (int8_t)mote_out_full(mote_scale_bounded(acc[i], &s), &o);
         }
     } else if (kind == 2) {
         for (i = 0; i < count; ++i) {
@@ -449,7 +449,7 @@ MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, in
     } else if (kind == 1) {
         const mote_rounding r = mote_rounding_init(&s);
         for (i = 0; i < count; ++i) {
-            out[i] = o.full ? mote_out_full(mote_rounding_apply(acc[i], &s, &r), &o)
+            out[i] = o.full ? (int8_t)mote_out_full(mote_rounding_apply(acc[i], &s, &r), &o)
                             : mote_out_narrow(mote_rounding_apply(acc[i], &s, &r), &o);
         }
     } else {
@@ -871,7 +871,7 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t
 {
     /* All four results before any store: an int8_t store may alias the constants. */
     int32_t v00, v01, v10, v11;
-    int8_t r00, r01, r10, r11;
+    int32_t r00, r01, r10, r11;
     const int two = pair->two;
     if (pair->fast == 2) {
         v00 = mote_scale_bounded(mote_i32_from_bits(a00), sa);
@@ -901,11 +901,11 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t
         r10 = mote_out_narrow(v10, pair->out);
         r11 = mote_out_narrow(v11, pair->out);
     }
-    oa[0] = r00;
-    ob[0] = r10;
+    oa[0] = (int8_t)r00;
+    ob[0] = (int8_t)r10;
     if (two) {
-        oa[1] = r01;
-        ob[1] = r11;
+        oa[1] = (int8_t)r01;
+        ob[1] = (int8_t)r11;
     }
 }
 
@@ -2756,14 +2756,15 @@ static inline int8_t mote_out_narrow(int32_t v, const mote_out *o)
 
 /* mote_out_narrow where o->full and |v| < 2^30 (the results of mote_scale_bounded and mote_rounding_apply): then
  * clamping v to [-128 - zero_point, 127 - zero_point] and adding the zero point is saturating v + zero_point (no
- * overflow) to int8, one SSAT where the core has it instead of two compares and selects. */
-static inline int8_t mote_out_full(int32_t v, const mote_out *o)
+ * overflow) to int8, one SSAT where the core has it instead of two compares and selects. The int8 comes as an
+ * int32 in -128..127: stored to an int8_t it needs no sign extension first. */
+static inline int32_t mote_out_full(int32_t v, const mote_out *o)
 {
 #if defined(__ARM_FEATURE_SAT)
-    return (int8_t)__ssat(v + o->zero_point, 8);
+    return __ssat(v + o->zero_point, 8);
 #else
     const int32_t t = v + o->zero_point;
-    return (int8_t)(t < -128 ? -128 : (t > 127 ? 127 : t));
+    return t < -128 ? -128 : (t > 127 ? 127 : t);
 #endif
 }
 
