@@ -46,18 +46,32 @@ final class CortexMTests: XCTestCase {
         XCTAssertGreaterThan(report.outputBytes, 0, file: file, line: line)
     }
 
+    /// Examples/NAME compiled with its calibration set into dir/NAME: (the example's folder, the output).
+    func compileExample(_ name: String, in dir: URL, options: [String] = []) throws -> (example: URL, out: URL) {
+        let example = TestPaths.examples.appendingPathComponent(name)
+        let out = dir.appendingPathComponent(name)
+        try compile(example.appendingPathComponent("model.onnx"), calibration: example.appendingPathComponent("calibration.npy"),
+                    into: out, options: options)
+        return (example, out)
+    }
+
+    /// The first n of an example's test inputs, as an .npy file in dir (QEMU runs take a while per input).
+    func firstInputs(_ n: Int, of example: URL, in dir: URL) throws -> URL {
+        let all = try NPY.decode(TestPaths.read(example.appendingPathComponent("test_inputs.npy")))
+        let per = all.count / all.shape[0], count = min(n, all.shape[0])
+        let file = dir.appendingPathComponent("inputs\(count).npy")
+        let first = NPYArray(floats: Array(all.asFloats().prefix(count * per)), shape: [count] + all.shape.dropFirst())
+        try Data(NPY.encode(first)).write(to: file)
+        return file
+    }
+
     /// The digits example on M4 (hard float ABI), M0+ (the microbit's 16 KiB of RAM) and M7, 20 test inputs.
     func testDigitsOnM4M0M7() throws {
         try requireTools()
         let tmp = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: tmp) }
-        let digits = TestPaths.examples.appendingPathComponent("digits")
-        let out = tmp.appendingPathComponent("digits")
-        try compile(digits.appendingPathComponent("model.onnx"), calibration: digits.appendingPathComponent("calibration.npy"), into: out)
-        let all = try NPY.decode(TestPaths.read(digits.appendingPathComponent("test_inputs.npy")))
-        let per = all.count / all.shape[0], n = min(20, all.shape[0])
-        let small = tmp.appendingPathComponent("inputs20.npy")
-        try Data(NPY.encode(NPYArray(floats: Array(all.asFloats().prefix(n * per)), shape: [n] + all.shape.dropFirst()))).write(to: small)
+        let (digits, out) = try compileExample("digits", in: tmp)
+        let small = try firstInputs(20, of: digits, in: tmp)
         for target in ["cortex-m4", "cortex-m0", "cortex-m7"] {
             try verify(out, input: small, target: target)
         }
@@ -70,18 +84,11 @@ final class CortexMTests: XCTestCase {
         try requireTools()
         let tmp = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: tmp) }
-        let example = TestPaths.examples.appendingPathComponent("mnist1d")
-        let out = tmp.appendingPathComponent("mnist1d")
-        try compile(example.appendingPathComponent("model.onnx"), calibration: example.appendingPathComponent("calibration.npy"),
-                    into: out, options: ["--prune-structured", "0.25"])
+        let (example, out) = try compileExample("mnist1d", in: tmp, options: ["--prune-structured", "0.25"])
         let source = try String(contentsOf: out.appendingPathComponent("model.c"), encoding: .utf8)
         XCTAssertTrue(source.contains(".out_channels = 15,"), "the pruning no longer leaves an odd channel count")
         XCTAssertTrue(source.contains(".weight_format = MOTE_WEIGHTS_INT8_PAIRS,"))
-        let all = try NPY.decode(TestPaths.read(example.appendingPathComponent("test_inputs.npy")))
-        let per = all.count / all.shape[0], n = min(50, all.shape[0])
-        let small = tmp.appendingPathComponent("inputs50.npy")
-        try Data(NPY.encode(NPYArray(floats: Array(all.asFloats().prefix(n * per)), shape: [n] + all.shape.dropFirst()))).write(to: small)
-        try verify(out, input: small, target: "cortex-m4")
+        try verify(out, input: try firstInputs(50, of: example, in: tmp), target: "cortex-m4")
     }
 
     /// The MLPerf Tiny ResNet-8 on M4 and M3: the DSP and portable forms of the im2col blocks, and the residual
