@@ -394,7 +394,8 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
     mote_tap_range(iy0, dh, kh, p->in_height, &ky_lo, &ky_hi);
     mote_tap_range(ix0, dw, kw, in_w, &kx_lo, &kx_hi);
     if (ky_lo == 0 && ky_hi == kh && kx_lo == 0 && kx_hi == kw) {
-        const int8_t *src_c = x + iy0 * in_w + ix0;
+        /* The window's first tap in channel c as an index into x: no pointer is formed past the input's end. */
+        int32_t at = iy0 * in_w + ix0;
         const int32_t row_step = dh * in_w;
         if (dw == 1 && kw == 3 && kh == 3) {
             /* The common 3x3 window, rows unrolled. While a fourth byte exists in the input row, a row is one
@@ -403,22 +404,24 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
             const int32_t rs2 = 2 * row_step;
             if (ix0 + 4 <= in_w) {
                 for (c = 0; c < channels; ++c) {
-                    memcpy(dst, src_c, 4);
-                    memcpy(dst + 3, src_c + row_step, 4);
-                    memcpy(dst + 6, src_c + rs2, 4);
+                    const int8_t *src = x + at;
+                    memcpy(dst, src, 4);
+                    memcpy(dst + 3, src + row_step, 4);
+                    memcpy(dst + 6, src + rs2, 4);
                     dst += 9;
-                    src_c += plane;
+                    at += plane;
                 }
             } else {
                 for (c = 0; c < channels; ++c) {
-                    memcpy(dst, src_c, 2);
-                    dst[2] = src_c[2];
-                    memcpy(dst + 3, src_c + row_step, 2);
-                    dst[5] = src_c[row_step + 2];
-                    memcpy(dst + 6, src_c + rs2, 2);
-                    dst[8] = src_c[rs2 + 2];
+                    const int8_t *src = x + at;
+                    memcpy(dst, src, 2);
+                    dst[2] = src[2];
+                    memcpy(dst + 3, src + row_step, 2);
+                    dst[5] = src[row_step + 2];
+                    memcpy(dst + 6, src + rs2, 2);
+                    dst[8] = src[rs2 + 2];
                     dst += 9;
-                    src_c += plane;
+                    at += plane;
                 }
             }
             return;
@@ -427,25 +430,22 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
             /* A row of up to four taps as one 4-byte copy (a fourth byte exists in the input row): the extra
              * bytes land where the next row's taps go, or in the spare bytes after the column. */
             for (c = 0; c < channels; ++c) {
-                const int8_t *src = src_c;
                 for (ky = 0; ky < kh; ++ky) {
-                    memcpy(dst, src, 4);
+                    memcpy(dst, x + at + ky * row_step, 4);
                     dst += kw;
-                    src += row_step;
                 }
-                src_c += plane;
+                at += plane;
             }
             return;
         }
         for (c = 0; c < channels; ++c) {
-            const int8_t *src = src_c;
             for (ky = 0; ky < kh; ++ky) {
+                const int8_t *src = x + at + ky * row_step;
                 for (kx = 0; kx < kw; ++kx) {
                     *dst++ = src[kx * dw];
                 }
-                src += row_step;
             }
-            src_c += plane;
+            at += plane;
         }
         return;
     }
