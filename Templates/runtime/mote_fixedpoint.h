@@ -263,7 +263,7 @@ static inline mote_rounding mote_rounding_init(const mote_scale *s)
     return r;
 }
 
-/* The scaled value before the clamp: |result| < 2^30. */
+/* The scaled value before the clamp (then mote_out_narrow, or mote_out_full): |result| < 2^30. */
 static inline int32_t mote_rounding_apply(int32_t acc, const mote_scale *s, const mote_rounding *r)
 {
     const int64_t ab = (int64_t)mote_wrap_shl(acc, s->left) * (int64_t)s->multiplier;
@@ -275,11 +275,6 @@ static inline int32_t mote_rounding_apply(int32_t acc, const mote_scale *s, cons
     h = h > 0x3FFFFFFF ? 0x3FFFFFFF : (h < -0x40000000 ? -0x40000000 : h);
 #endif
     return (int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias);
-}
-
-static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const mote_rounding *r, const mote_out *o)
-{
-    return mote_out_narrow(mote_rounding_apply(acc, s, r), o);
 }
 
 /* The kernels' shortest scaling, for a channel whose accumulators are known to be small: mote_bounded_ok(s, bound)

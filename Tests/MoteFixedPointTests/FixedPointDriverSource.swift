@@ -8,9 +8,8 @@
 //   q acc mult shift zp lo hi  mote_requantize(acc, mult, shift, zp, lo, hi)
 //   M x mult shift             mote_scale_apply(x, mote_scale_init(mult, shift))
 //   Q acc mult shift zp lo hi  mote_requant_apply(acc, mote_requant_init(mult, shift, zp, lo, hi))
-//   F acc mult shift zp lo hi  mote_requant_fast(acc, ...) where mote_rounding_ok (mote_out_full of
-//                              mote_rounding_apply where the clamp is the whole int8 range), else mote_requant_apply
-//                              (zp in -128..127)
+//   F acc mult shift zp lo hi  mote_out_narrow(mote_rounding_apply(acc, ...)) where mote_rounding_ok (mote_out_full
+//                              where the clamp is the whole int8 range), else mote_requant_apply (zp in -128..127)
 //   B acc mult shift zp lo hi  mote_out_narrow(mote_scale_bounded(acc, ...)) where mote_bounded_ok with bound |acc|
 //                              (mote_out_full where the clamp is the whole int8 range), else mote_requant_apply
 //                              (zp in -128..127)
@@ -93,7 +92,7 @@ int main(void)
             const mote_rounding rd = mote_rounding_init(&sc);
             result = !mote_rounding_ok(&sc) ? mote_out_apply(mote_scale_apply((int32_t)v[0], &sc), &out)
                      : out.full ? mote_out_full(mote_rounding_apply((int32_t)v[0], &sc, &rd), &out)
-                                : mote_requant_fast((int32_t)v[0], &sc, &rd, &out);
+                                : mote_out_narrow(mote_rounding_apply((int32_t)v[0], &sc, &rd), &out);
             break;
         }
         case 'B': {

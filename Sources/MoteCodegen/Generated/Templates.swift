@@ -240,7 +240,8 @@ void mote_concat(const mote_concat_params *p, const int8_t *const *inputs, int8_
  * Weights stored MOTE_WEIGHTS_INT8, or MOTE_WEIGHTS_INT8_PAIRS for the im2col path (mote_kernels.h). int4 layers
  * call mote_conv_int4 (mote_conv_int4.c), which runs this on each decoded row, or the im2col and padded depthwise
  * paths here with int4 rows (decoded through its byte table, or read in place by mote_im2col_block_i4): that int4
- * code is here, so an int8 model carries it too (about 1 KB at -Os). Sparse layers call mote_conv_sparse (mote_conv_sparse.c), which adds nothing here.
+ * code is here, so an int8 model carries it too (about 1 KB at -Os). Sparse layers call mote_conv_sparse
+ * (mote_conv_sparse.c), which adds nothing here.
  *
  * Accepted clang -Weverything warnings, silenced for this file only (push/pop, so a build that
  * concatenates the kernels keeps them local):
@@ -446,11 +447,15 @@ MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, in
         for (i = 0; i < count; ++i) {
             out[i] = mote_out_narrow(mote_scale_bounded(acc[i], &s), &o);
         }
+    } else if (kind == 1 && o.full) {
+        const mote_rounding r = mote_rounding_init(&s);
+        for (i = 0; i < count; ++i) {
+            out[i] = (int8_t)mote_out_full(mote_rounding_apply(acc[i], &s, &r), &o);
+        }
     } else if (kind == 1) {
         const mote_rounding r = mote_rounding_init(&s);
         for (i = 0; i < count; ++i) {
-            out[i] = o.full ? (int8_t)mote_out_full(mote_rounding_apply(acc[i], &s, &r), &o)
-                            : mote_out_narrow(mote_rounding_apply(acc[i], &s, &r), &o);
+            out[i] = mote_out_narrow(mote_rounding_apply(acc[i], &s, &r), &o);
         }
     } else {
         for (i = 0; i < count; ++i) {
@@ -607,8 +612,8 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * and, rotated by 8, (w[4g+1], w[4g+3]): each pairs with one word in one SMLAD (two multiply-accumulates). The
  * portable path reads the same layout one product at a time. A tail of K mod 4 taps is kept apart, in order. The
  * weights come two rows at a time (MOTE_WEIGHTS_INT8_PAIRS), so one pointer walks both rows of a block.
- * Scratch (MemoryPlanner.im2colScratchBytes): mote_scale[out_channels] (requantization hoisted per channel),
- * uint32 base[out_channels], 4 words per group of four taps, K + 4 bytes for one int8 column; then 2K bytes of
+ * Scratch (MemoryPlanner.im2colScratchBytes): a mote_im2col_rows per pair of output channels (requantization and
+ * base hoisted), 4 words per group of four taps, K + 4 bytes for one int8 column; then 2K bytes of
  * one pair of rows in MOTE_WEIGHTS_INT8_PAIRS order: for int4 weights (mote_conv_int4 calls this too) the block's
  * two rows decoded, for int8 weights with an odd channel count the lone last row paired with itself. */
 
@@ -816,12 +821,13 @@ static inline uint32_t mote_half(uint32_t word, int half)
 }
 
 /* The sum, modulo 2^32, of one row of `taps` int8 weights at w: row `which` (0 or 1) of a pair in
- * MOTE_WEIGHTS_INT8_PAIRS order, or (`lone`, which 0) a row in order. Under DSP two per SMLAD against (1, 1). */
-static uint32_t mote_row_sum(const int8_t *w, int32_t taps, int32_t which, int lone)
+ * MOTE_WEIGHTS_INT8_PAIRS order, or (`in_order`, which 0) a row in order (a lone last row, a decoded int4 row).
+ * Under DSP two per SMLAD against (1, 1). */
+static uint32_t mote_row_sum(const int8_t *w, int32_t taps, int32_t which, int in_order)
 {
     const int32_t groups = taps >> 2, tail = taps & 3;
-    const int32_t step = lone ? 4 : 8;
-    const int32_t rest = lone ? 4 * groups : 8 * groups + which * tail;
+    const int32_t step = in_order ? 4 : 8;
+    const int32_t rest = in_order ? 4 * groups : 8 * groups + which * tail;
     uint32_t sum = 0;
     int32_t g, k, at = 4 * which;
     for (g = 0; g < groups; ++g) {
@@ -841,6 +847,13 @@ static uint32_t mote_row_sum(const int8_t *w, int32_t taps, int32_t which, int l
     return sum;
 }
 
+/* The per-layer constants of one block's two channels a, b (b = a for a lone last channel), in the scratch: so a
+ * block call needs four arguments, all in registers, and the pixel loop no arithmetic per block. */
+typedef struct {
+    mote_scale sa, sb;       /* requantization, hoisted */
+    uint32_t base_a, base_b; /* bias + input_offset * row sum */
+} mote_im2col_rows;
+
 /* What every 2x2 block of one pixel pair shares. */
 typedef struct {
     const uint32_t *cols;    /* the two columns, interleaved, in pair order */
@@ -853,15 +866,15 @@ typedef struct {
                               * mote_rounding_ok (mote_rounding_apply); 0: mote_scale_apply */
     int32_t full;            /* fast and out->full: mote_out_full, else mote_out_narrow */
     int32_t pixels;          /* outputs per channel: the second channel's outputs are this far on */
-    const void *lone;        /* the lone last channel's mote_im2col_rows (odd channel count), else NULL */
+    const mote_im2col_rows *lone; /* the lone last channel's constants (odd channel count), else NULL */
 } mote_im2col_pair;
 
-/* The per-layer constants of one block's two channels a, b (b = a for a lone last channel), in the scratch: so a
- * block call needs four arguments, all in registers, and the pixel loop no arithmetic per block. */
-typedef struct {
-    mote_scale sa, sb;       /* requantization, hoisted */
-    uint32_t base_a, base_b; /* bias + input_offset * row sum */
-} mote_im2col_rows;
+/* Where the block of channels d stores its second channel's outputs, given the first's at oa: a lone last channel
+ * is stored twice at the same place. */
+static inline int8_t *mote_im2col_second(const mote_im2col_pair *pair, const mote_im2col_rows *d, int8_t *oa)
+{
+    return d == pair->lone ? oa : oa + pair->pixels;
+}
 
 /* The end of a 2x2 block: the four accumulators requantized (by the layer's kind) and stored at oa[0..1] and
  * ob[0..1] (oa[1], ob[1] only when the second pixel exists). Inlined into each block function. */
@@ -956,7 +969,7 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
     uint32_t acc[4];
     const uint32_t *c = pair->cols;
     const uint32_t *const end = c + 8 * (pair->groups >> 1);
-    int8_t *const ob = (const void *)d == pair->lone ? oa : oa + pair->pixels;
+    int8_t *const ob = mote_im2col_second(pair, d, oa);
     const int8_t *wb;
     int32_t k;
     acc[0] = d->base_a;
@@ -1010,7 +1023,7 @@ MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, con
 {
     const uint32_t base_a = d->base_a, base_b = d->base_b;
     const mote_scale *const sa = &d->sa, *const sb = &d->sb;
-    int8_t *const ob = (const void *)d == pair->lone ? oa : oa + pair->pixels;
+    int8_t *const ob = mote_im2col_second(pair, d, oa);
     const uint32_t *c = pair->cols;
     const uint32_t *const end = c + 8 * pair->groups;
 #if MOTE_DSP
@@ -2801,7 +2814,7 @@ static inline mote_rounding mote_rounding_init(const mote_scale *s)
     return r;
 }
 
-/* The scaled value before the clamp: |result| < 2^30. */
+/* The scaled value before the clamp (then mote_out_narrow, or mote_out_full): |result| < 2^30. */
 static inline int32_t mote_rounding_apply(int32_t acc, const mote_scale *s, const mote_rounding *r)
 {
     const int64_t ab = (int64_t)mote_wrap_shl(acc, s->left) * (int64_t)s->multiplier;
@@ -2813,11 +2826,6 @@ static inline int32_t mote_rounding_apply(int32_t acc, const mote_scale *s, cons
     h = h > 0x3FFFFFFF ? 0x3FFFFFFF : (h < -0x40000000 ? -0x40000000 : h);
 #endif
     return (int32_t)((((uint32_t)h + r->nudge - (high >> 31)) >> s->right) - r->unbias);
-}
-
-static inline int8_t mote_requant_fast(int32_t acc, const mote_scale *s, const mote_rounding *r, const mote_out *o)
-{
-    return mote_out_narrow(mote_rounding_apply(acc, s, r), o);
 }
 
 /* The kernels' shortest scaling, for a channel whose accumulators are known to be small: mote_bounded_ok(s, bound)
