@@ -689,53 +689,84 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t
     }
 }
 
-/* One group of four taps of the 2x2 block: w[0..3] of row a and w[4..7] of row b (MOTE_WEIGHTS_INT8_PAIRS order)
- * against c[0..1] (pixel 0) and c[2..3] (pixel 1), added to acc = {a00, a01, a10, a11}. */
-MOTE_INLINE static void mote_im2col_group(const int8_t *w, const uint32_t *c, uint32_t acc[4])
+/* One group of four taps of the 2x2 block: (*w)[0..3] of row a and (*w)[4..7] of row b (MOTE_WEIGHTS_INT8_PAIRS
+ * order) against (*c)[0..1] (pixel 0) and (*c)[2..3] (pixel 1), added to acc = {a00, a01, a10, a11}; then *w += 8
+ * and *c += 4. `aligned`: *w is 4-byte aligned, so the DSP path loads both weight words with mote_load_pair. */
+MOTE_INLINE static void mote_im2col_group(const int8_t **w, const uint32_t **c, uint32_t acc[4], int aligned)
 {
 #if MOTE_DSP
-    uint32_t va, vb;
+    uint32_t va, vb, x0, x1, y0, y1;
     int32_t ae, ao, be, bo;
-    memcpy(&va, w, 4);
-    memcpy(&vb, w + 4, 4);
+    if (aligned) {
+        const uint32_t *q = (const uint32_t *)(const void *)*w;
+        mote_load_pair(&q, &va, &vb);
+        *w = (const int8_t *)(const void *)q;
+    } else {
+        memcpy(&va, *w, 4);
+        memcpy(&vb, *w + 4, 4);
+        *w += 8;
+    }
+    mote_load_pair(c, &x0, &x1);
+    mote_load_pair(c, &y0, &y1);
     ae = (int32_t)mote_sxtb16_even(va);
     ao = (int32_t)mote_sxtb16_odd(va);
     be = (int32_t)mote_sxtb16_even(vb);
     bo = (int32_t)mote_sxtb16_odd(vb);
-    acc[0] = (uint32_t)__smlad(ae, (int32_t)c[0], (int32_t)acc[0]);
-    acc[2] = (uint32_t)__smlad(be, (int32_t)c[0], (int32_t)acc[2]);
-    acc[0] = (uint32_t)__smlad(ao, (int32_t)c[1], (int32_t)acc[0]);
-    acc[2] = (uint32_t)__smlad(bo, (int32_t)c[1], (int32_t)acc[2]);
-    acc[1] = (uint32_t)__smlad(ae, (int32_t)c[2], (int32_t)acc[1]);
-    acc[3] = (uint32_t)__smlad(be, (int32_t)c[2], (int32_t)acc[3]);
-    acc[1] = (uint32_t)__smlad(ao, (int32_t)c[3], (int32_t)acc[1]);
-    acc[3] = (uint32_t)__smlad(bo, (int32_t)c[3], (int32_t)acc[3]);
+    acc[0] = (uint32_t)__smlad(ae, (int32_t)x0, (int32_t)acc[0]);
+    acc[2] = (uint32_t)__smlad(be, (int32_t)x0, (int32_t)acc[2]);
+    acc[0] = (uint32_t)__smlad(ao, (int32_t)x1, (int32_t)acc[0]);
+    acc[2] = (uint32_t)__smlad(bo, (int32_t)x1, (int32_t)acc[2]);
+    acc[1] = (uint32_t)__smlad(ae, (int32_t)y0, (int32_t)acc[1]);
+    acc[3] = (uint32_t)__smlad(be, (int32_t)y0, (int32_t)acc[3]);
+    acc[1] = (uint32_t)__smlad(ao, (int32_t)y1, (int32_t)acc[1]);
+    acc[3] = (uint32_t)__smlad(bo, (int32_t)y1, (int32_t)acc[3]);
 #else
-    const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]), w3 = MOTE_U(w[3]);
-    const uint32_t v0 = MOTE_U(w[4]), v1 = MOTE_U(w[5]), v2 = MOTE_U(w[6]), v3 = MOTE_U(w[7]);
-    const uint32_t x0 = mote_half(c[0], 0), x2 = mote_half(c[0], 1);
-    const uint32_t x1 = mote_half(c[1], 0), x3 = mote_half(c[1], 1);
-    const uint32_t y0 = mote_half(c[2], 0), y2 = mote_half(c[2], 1);
-    const uint32_t y1 = mote_half(c[3], 0), y3 = mote_half(c[3], 1);
+    const int8_t *const p = *w;
+    const uint32_t *const q = *c;
+    const uint32_t w0 = MOTE_U(p[0]), w1 = MOTE_U(p[1]), w2 = MOTE_U(p[2]), w3 = MOTE_U(p[3]);
+    const uint32_t v0 = MOTE_U(p[4]), v1 = MOTE_U(p[5]), v2 = MOTE_U(p[6]), v3 = MOTE_U(p[7]);
+    const uint32_t x0 = mote_half(q[0], 0), x2 = mote_half(q[0], 1);
+    const uint32_t x1 = mote_half(q[1], 0), x3 = mote_half(q[1], 1);
+    const uint32_t y0 = mote_half(q[2], 0), y2 = mote_half(q[2], 1);
+    const uint32_t y1 = mote_half(q[3], 0), y3 = mote_half(q[3], 1);
+    (void)aligned;
     acc[0] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3;
     acc[1] += w0 * y0 + w1 * y1 + w2 * y2 + w3 * y3;
     acc[2] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3;
     acc[3] += v0 * y0 + v1 * y1 + v2 * y2 + v3 * y3;
+    *w += 8;
+    *c += 4;
 #endif
+}
+
+/* Every whole group of the 2x2 block, two a step, then an odd last one; returns the weights after them. Inlined
+ * with `aligned` a constant, so each caller's loop is specialised. */
+MOTE_INLINE static const int8_t *mote_im2col_groups(const int8_t *w, const uint32_t *c, int32_t groups,
+                                                    uint32_t acc[4], int aligned)
+{
+    const uint32_t *const end = c + 8 * (groups >> 1);
+    while (c != end) {
+        mote_im2col_group(&w, &c, acc, aligned);
+        mote_im2col_group(&w, &c, acc, aligned);
+    }
+    if ((groups & 1) != 0) {
+        mote_im2col_group(&w, &c, acc, aligned);
+    }
+    return w;
 }
 
 /* Output channels a and b (their rows in MOTE_WEIGHTS_INT8_PAIRS order at w; a lone last channel's row paired with
  * itself) at the pixel pair: acc = base + row . column over all taps, requantized, stored at oa[0..1] and
  * ob[0..1]. One function per block so that GCC gives its loop every register (inlined into the pixel loop it
  * spilled a pointer and the counter inside the loop, and reloaded the requantization constants around each
- * store). Two groups a step: 38 instructions for 32 multiply-accumulates under GCC 12 -O2 (one group a step 21 for
- * 16; with the two rows apart, two pointers, the unrolled loop spilled). */
+ * store). Two groups a step: with MOTE_LDRD and word-aligned weights 32 instructions for 32 multiply-accumulates
+ * under GCC 12 -O2, else 38 (one group a step 21 for 16; with the two rows apart, two pointers, the unrolled loop
+ * spilled). Weights are word-aligned where the layer's array is (GCC aligns arrays at -O2, not at -Os) and each
+ * pair of rows is a whole number of words (an even row length). */
 MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const mote_im2col_rows *d,
                                             const int8_t *w, int8_t *oa)
 {
     uint32_t acc[4];
-    const uint32_t *c = pair->cols;
-    const uint32_t *const end = c + 8 * (pair->groups >> 1);
     int8_t *const ob = mote_im2col_second(pair, d, oa);
     const int8_t *wb;
     int32_t k;
@@ -743,15 +774,13 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
     acc[1] = acc[0];
     acc[2] = d->base_b;
     acc[3] = acc[2];
-    while (c != end) {
-        mote_im2col_group(w, c, acc);
-        mote_im2col_group(w + 8, c + 4, acc);
-        w += 16;
-        c += 8;
-    }
-    if ((pair->groups & 1) != 0) {
-        mote_im2col_group(w, c, acc);
-        w += 8;
+#if MOTE_LDRD
+    if (((uintptr_t)w & 3u) == 0) {
+        w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 1);
+    } else
+#endif
+    {
+        w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 0);
     }
     /* The tails: row a's taps mod 4, then row b's. */
     wb = w + pair->tail_taps;
