@@ -881,20 +881,20 @@ static inline int8_t *mote_im2col_second(const mote_im2col_pair *pair, const mot
 
 /* The end of a 2x2 block: the four accumulators requantized (by the layer's kind) and stored at oa[0..1] and
  * ob[0..1] (oa[1], ob[1] only when the second pixel exists). Inlined into each block function. */
-MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, int fast, int full, uint32_t a00,
-                                          uint32_t a01, uint32_t a10, uint32_t a11, const mote_scale *sa,
-                                          const mote_scale *sb, int8_t *oa, int8_t *ob)
+MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t a00, uint32_t a01, uint32_t a10,
+                                          uint32_t a11, const mote_scale *sa, const mote_scale *sb, int8_t *oa,
+                                          int8_t *ob)
 {
     /* All four results before any store: an int8_t store may alias the constants. */
     int32_t v00, v01, v10, v11;
     int32_t r00, r01, r10, r11;
     const int two = pair->two;
-    if (fast == 2) {
+    if (pair->fast == 2) {
         v00 = mote_scale_bounded(mote_i32_from_bits(a00), sa);
         v01 = mote_scale_bounded(mote_i32_from_bits(a01), sa);
         v10 = mote_scale_bounded(mote_i32_from_bits(a10), sb);
         v11 = mote_scale_bounded(mote_i32_from_bits(a11), sb);
-    } else if (fast) {
+    } else if (pair->fast) {
         const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
         v00 = mote_rounding_apply(mote_i32_from_bits(a00), sa, &ra);
         v01 = mote_rounding_apply(mote_i32_from_bits(a01), sa, &ra);
@@ -906,7 +906,7 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, int fast
         v10 = mote_scale_apply(mote_i32_from_bits(a10), sb);
         v11 = mote_scale_apply(mote_i32_from_bits(a11), sb);
     }
-    if (full) {
+    if (pair->full) {
         r00 = mote_out_full(v00, pair->out);
         r01 = mote_out_full(v01, pair->out);
         r10 = mote_out_full(v10, pair->out);
@@ -992,16 +992,15 @@ MOTE_INLINE static const int8_t *mote_im2col_groups(const int8_t *w, const uint3
 }
 
 /* Output channels a and b (their rows in MOTE_WEIGHTS_INT8_PAIRS order at w; a lone last channel's row paired with
- * itself) at the pixel pair: acc = base + row . column over all taps, requantized (kind `fast`, clamp `full`, as in
- * mote_im2col_pair), stored at oa[0..1] and ob[0..1]. Inlined into one function per block kind, so that GCC gives
- * its loop every register (inlined into the pixel loop it spilled a pointer and the counter inside the loop, and
- * reloaded the requantization constants around each store). Two groups a step: with MOTE_LDRD and word-aligned
- * weights 32 instructions for 32 multiply-accumulates under GCC 12 -O2, else 38 (one group a step 21 for 16; with
- * the two rows apart, two pointers, the unrolled loop spilled). Weights are word-aligned where the layer's array
- * is (GCC aligns arrays at -O2, not at -Os) and each pair of rows is a whole number of words (an even row
- * length). */
-MOTE_INLINE static void mote_im2col_block_body(const mote_im2col_pair *pair, const mote_im2col_rows *d,
-                                               const int8_t *w, int8_t *oa, int fast, int full, int aligned)
+ * itself) at the pixel pair: acc = base + row . column over all taps, requantized, stored at oa[0..1] and
+ * ob[0..1]. One function per block so that GCC gives its loop every register (inlined into the pixel loop it
+ * spilled a pointer and the counter inside the loop, and reloaded the requantization constants around each
+ * store). Two groups a step: with MOTE_LDRD and word-aligned weights 32 instructions for 32 multiply-accumulates
+ * under GCC 12 -O2, else 38 (one group a step 21 for 16; with the two rows apart, two pointers, the unrolled loop
+ * spilled). Weights are word-aligned where the layer's array is (GCC aligns arrays at -O2, not at -Os) and each
+ * pair of rows is a whole number of words (an even row length). */
+MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const mote_im2col_rows *d,
+                                            const int8_t *w, int8_t *oa)
 {
     uint32_t acc[4];
     int8_t *const ob = mote_im2col_second(pair, d, oa);
@@ -1011,7 +1010,14 @@ MOTE_INLINE static void mote_im2col_block_body(const mote_im2col_pair *pair, con
     acc[1] = acc[0];
     acc[2] = d->base_b;
     acc[3] = acc[2];
-    w = mote_im2col_groups(w, pair->cols, pair->groups, acc, aligned);
+#if MOTE_LDRD
+    if (((uintptr_t)w & 3u) == 0) {
+        w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 1);
+    } else
+#endif
+    {
+        w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 0);
+    }
     /* The tails: row a's taps mod 4, then row b's. */
     wb = w + pair->tail_taps;
     for (k = 0; k < pair->tail_taps; ++k) {
@@ -1020,29 +1026,8 @@ MOTE_INLINE static void mote_im2col_block_body(const mote_im2col_pair *pair, con
         acc[2] += MOTE_U(wb[k]) * MOTE_U(pair->tail[k]);
         acc[3] += MOTE_U(wb[k]) * MOTE_U(pair->tail[4 + k]);
     }
-    mote_im2col_store(pair, fast, full, acc[0], acc[1], acc[2], acc[3], &d->sa, &d->sb, oa, ob);
+    mote_im2col_store(pair, acc[0], acc[1], acc[2], acc[3], &d->sa, &d->sb, oa, ob);
 }
-
-typedef void (*mote_im2col_block_fn)(const mote_im2col_pair *pair, const mote_im2col_rows *d, const int8_t *w,
-                                     int8_t *oa);
-
-/* The block of any kind. */
-MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const mote_im2col_rows *d,
-                                            const int8_t *w, int8_t *oa)
-{
-    mote_im2col_block_body(pair, d, w, oa, pair->fast, pair->full, 0);
-}
-
-#if MOTE_DSP
-/* The block of the kind every layer of the MLPerf Tiny models has (bounded, full clamp), with the kind a constant:
- * ResNet-8's blocks take 11 instructions fewer each (about 3% of its time). Only where MOTE_DSP, whose blocks are
- * short enough for it to count; elsewhere it costs flash for little. */
-MOTE_NOINLINE static void mote_im2col_block_bounded_full(const mote_im2col_pair *pair, const mote_im2col_rows *d,
-                                                         const int8_t *w, int8_t *oa)
-{
-    mote_im2col_block_body(pair, d, w, oa, 2, 1, 1);
-}
-#endif
 
 /* One row of `taps` int8 weights into slot `which` (0: row a, 1: row b) of a MOTE_WEIGHTS_INT8_PAIRS pair at dst. */
 static void mote_pair_row(const int8_t *row, int32_t taps, int8_t *dst, int32_t which)
@@ -1100,9 +1085,8 @@ MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, con
         s11 = __smlad(b37, (int32_t)c[7], s11);
         c += 8;
     }
-    mote_im2col_store(pair, pair->fast, pair->full, base_a + MOTE_U(mote_asr(s00, 4)),
-                      base_a + MOTE_U(mote_asr(s01, 4)), base_b + MOTE_U(mote_asr(s10, 4)),
-                      base_b + MOTE_U(mote_asr(s11, 4)), sa, sb, oa, ob);
+    mote_im2col_store(pair, base_a + MOTE_U(mote_asr(s00, 4)), base_a + MOTE_U(mote_asr(s01, 4)),
+                      base_b + MOTE_U(mote_asr(s10, 4)), base_b + MOTE_U(mote_asr(s11, 4)), sa, sb, oa, ob);
 #else
     uint32_t a00 = base_a, a01 = base_a, a10 = base_b, a11 = base_b;
     int32_t t;
@@ -1126,7 +1110,7 @@ MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, con
         wb += 4;
         c += 8;
     }
-    mote_im2col_store(pair, pair->fast, pair->full, a00, a01, a10, a11, sa, sb, oa, ob);
+    mote_im2col_store(pair, a00, a01, a10, a11, sa, sb, oa, ob);
 #endif
 }
 
@@ -1153,7 +1137,6 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     const int nibbles = int4 && (taps & 7) == 0 && taps < 0x20000;
     int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
-    mote_im2col_block_fn block = mote_im2col_block;
     int fast = 1, bounded = 1;
     int32_t n, m, q;
 
@@ -1182,13 +1165,6 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     pair.two = 1;
     pair.pixels = pixels;
     pair.lone = lone >= 0 ? &rows_of[lone >> 1] : NULL;
-#if MOTE_DSP
-    /* Every block's weights word-aligned: the pairs of rows in flash, or the rows in the scratch. */
-    if (pair.fast == 2 && pair.full && ((uintptr_t)p->weights & 3u) == 0 && (taps & 1) == 0 &&
-        ((lone < 0 && !int4) || ((uintptr_t)rows & 3u) == 0)) {
-        block = mote_im2col_block_bounded_full;
-    }
-#endif
     if (!int4 && lone >= 0) {
         mote_pair_row(p->weights + lone * taps, taps, rows, 0);
         mote_pair_row(p->weights + lone * taps, taps, rows, 1);
@@ -1230,13 +1206,13 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
                 const int8_t *w = p->weights;
                 int8_t *oa = out + q;
                 for (m = 0; m + 1 < channels; m += 2) {
-                    block(&pair, &rows_of[m >> 1], w, oa);
+                    mote_im2col_block(&pair, &rows_of[m >> 1], w, oa);
                     w += 2 * taps;
                     oa += 2 * pixels;
                 }
                 if (lone >= 0) {
                     /* Computed twice and stored twice (the same bytes). */
-                    block(&pair, &rows_of[lone >> 1], rows, oa);
+                    mote_im2col_block(&pair, &rows_of[lone >> 1], rows, oa);
                 }
                 continue;
             }
@@ -1250,7 +1226,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
                      * multiply-accumulate, and a copy. */
                     mote_pair_row(mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, bytes), taps, rows, 0);
                     mote_pair_row(mote_i4_row(p->weight_nibbles, int4_pairs, m1, taps, bytes), taps, rows, 1);
-                    block(&pair, &rows_of[m >> 1], rows, out + m * pixels + q);
+                    mote_im2col_block(&pair, &rows_of[m >> 1], rows, out + m * pixels + q);
                 }
             }
         }
