@@ -56,33 +56,6 @@ static inline uint32_t mote_sxtb16_odd(uint32_t v)
 }
 #endif
 
-/* The words p[0] and p[1], then p += 2. GCC 12 loads adjacent words one LDR each and steps the pointer with an
- * ADD of its own, so under GCC or clang on Thumb-2 this is one post-incrementing LDRD by inline assembly: the
- * im2col block's loop goes from 38 to 32 instructions per 32 multiply-accumulates. LDRD needs p 4-byte aligned
- * (uint32_t * promises it; a core faults on an unaligned LDRD even where LDR may be unaligned). */
-#if MOTE_DSP && defined(__GNUC__) && defined(__thumb2__)
-#define MOTE_LDRD 1
-#else
-#define MOTE_LDRD 0
-#endif
-
-typedef struct {
-    uint32_t word[2];
-} mote_word_pair;
-
-MOTE_INLINE static void mote_load_pair(const uint32_t **p, uint32_t *lo, uint32_t *hi)
-{
-#if MOTE_LDRD
-    const uint32_t *q = *p;
-    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*lo), "=r"(*hi), "+r"(q) : "m"(*(const mote_word_pair *)q));
-    *p = q;
-#else
-    *lo = (*p)[0];
-    *hi = (*p)[1];
-    *p += 2;
-#endif
-}
-
 /* Weight storage of a conv or dense layer (weight_format). The weights are rows x row_length in their logical
  * order: a row is one output channel's [in_channels/groups][kernel_height][kernel_width] (dense: one output
  * feature's [in_features]). Mote picks sparse only when it is strictly smaller than dense (QWeightStorage.swift).
