@@ -1046,12 +1046,9 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const 
     acc[1] = acc[0];
     acc[2] = d->base_b;
     acc[3] = acc[2];
-#if MOTE_LDRD
-    if (((uintptr_t)w & 3u) == 0) {
+    if (MOTE_LDRD && ((uintptr_t)w & 3u) == 0) {
         w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 1);
-    } else
-#endif
-    {
+    } else {
         w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 0);
     }
     /* The tails: row a's taps mod 4, then row b's. */
