@@ -61,7 +61,9 @@ static const int8_t mote_i4_pairs[256][2] = {
     {-8, -1}, {-7, -1}, {-6, -1}, {-5, -1}, {-4, -1}, {-3, -1}, {-2, -1}, {-1, -1}
 };
 
-void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output)
+/* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch, through
+ * mote_conv. */
+MOTE_NOINLINE static void mote_conv_int4_rows(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t in_per_group = p->in_channels / p->groups;
     const int32_t out_per_group = p->out_channels / p->groups;
@@ -72,16 +74,6 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
     mote_conv_params q = *p;
     int32_t n, m, j;
 
-    if (MOTE_CONV_IM2COL(p) && MOTE_CONV_INT8_POINTS(p)) {
-        mote_conv_im2col(p, mote_i4_pairs, input, output);
-        return;
-    }
-    if (MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
-        mote_conv_depthwise3x3_padded(p, mote_i4_pairs, input, output);
-        return;
-    }
-
-    /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch. */
     q.batch = 1;
     q.in_channels = in_per_group;
     q.out_channels = 1;
@@ -102,6 +94,19 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
             mote_conv(&q, input + (n * p->in_channels + (m / out_per_group) * in_per_group) * in_plane,
                       output + (n * p->out_channels + m) * out_plane);
         }
+    }
+}
+
+/* The scratch paths where they apply, else a channel at a time. A dispatcher of its own, so that the channel path's
+ * frame is not on the stack under the others. */
+void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    if (MOTE_CONV_IM2COL(p) && MOTE_CONV_INT8_POINTS(p)) {
+        mote_conv_im2col(p, mote_i4_pairs, input, output);
+    } else if (MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
+        mote_conv_depthwise3x3_padded(p, mote_i4_pairs, input, output);
+    } else {
+        mote_conv_int4_rows(p, input, output);
     }
 }
 

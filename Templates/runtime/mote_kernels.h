@@ -133,6 +133,10 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     ((p)->groups == (p)->in_channels && (p)->groups == (p)->out_channels && (p)->kernel_height == 3 &&            \
      (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
      (p)->out_width >= 1)
+/* Whether the padded depthwise path walks a plane of oh x ow outputs transposed: when it is at least twice as tall
+ * as wide and a column holds at most 64 outputs, so that the accumulators stay within about 64
+ * (MemoryPlanner.depthwiseFlipped; it sizes the scratch by the same rule). */
+#define MOTE_DEPTHWISE_FLIP(oh, ow) ((oh) >= 2 * (ow) && (oh) <= 64)
 /* How many output rows of width ow (of oh) make about 64 outputs, at least one: the padded depthwise path
  * accumulates that many rows before it requantizes them, the sparse band path decodes a channel once per that
  * many (MemoryPlanner.rowsPer64Outputs; it sizes both scratches by the same rule). */

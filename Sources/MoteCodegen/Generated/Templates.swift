@@ -430,49 +430,62 @@ static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2]
     return dst;
 }
 
-/* A row of one channel's accumulators to int8: kind 2 mote_scale_bounded, 1 mote_rounding_apply, 0 mote_scale_apply,
- * then mote_out_full where it applies (kinds 1, 2), else mote_out_narrow (one loop per kind, so that each keeps the
- * channel's constants in registers). */
-MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, int kind, const mote_scale *scale,
-                                           const mote_out *out_clamp, int8_t *out)
+/* count accumulators of one channel to int8, stored `step` bytes apart from out: kind 2 mote_scale_bounded, 1
+ * mote_rounding_apply, 0 mote_scale_apply, then mote_out_full where it applies (kinds 1, 2), else mote_out_narrow
+ * (one loop per kind, so that each keeps the channel's constants in registers). Inlined with step 1 too, where
+ * each store steps its pointer by itself. */
+MOTE_INLINE static void mote_requant_run(const int32_t *acc, int32_t count, int32_t step, int kind,
+                                         const mote_scale *s, const mote_out *o, int8_t *out)
 {
-    const mote_scale s = *scale;
-    const mote_out o = *out_clamp;
-    int32_t i;
-    if (kind == 2 && o.full) {
-        for (i = 0; i < count; ++i) {
-            out[i] = (int8_t)mote_out_full(mote_scale_bounded(acc[i], &s), &o);
+    const int32_t *const end = acc + count;
+    if (kind == 2 && o->full) {
+        for (; acc != end; ++acc, out += step) {
+            *out = (int8_t)mote_out_full(mote_scale_bounded(*acc, s), o);
         }
     } else if (kind == 2) {
-        for (i = 0; i < count; ++i) {
-            out[i] = mote_out_narrow(mote_scale_bounded(acc[i], &s), &o);
+        for (; acc != end; ++acc, out += step) {
+            *out = mote_out_narrow(mote_scale_bounded(*acc, s), o);
         }
-    } else if (kind == 1 && o.full) {
-        const mote_rounding r = mote_rounding_init(&s);
-        for (i = 0; i < count; ++i) {
-            out[i] = (int8_t)mote_out_full(mote_rounding_apply(acc[i], &s, &r), &o);
+    } else if (kind == 1 && o->full) {
+        const mote_rounding r = mote_rounding_init(s);
+        for (; acc != end; ++acc, out += step) {
+            *out = (int8_t)mote_out_full(mote_rounding_apply(*acc, s, &r), o);
         }
     } else if (kind == 1) {
-        const mote_rounding r = mote_rounding_init(&s);
-        for (i = 0; i < count; ++i) {
-            out[i] = mote_out_narrow(mote_rounding_apply(acc[i], &s, &r), &o);
+        const mote_rounding r = mote_rounding_init(s);
+        for (; acc != end; ++acc, out += step) {
+            *out = mote_out_narrow(mote_rounding_apply(*acc, s, &r), o);
         }
     } else {
-        for (i = 0; i < count; ++i) {
-            out[i] = mote_out_narrow(mote_scale_apply(acc[i], &s), &o);
+        for (; acc != end; ++acc, out += step) {
+            *out = mote_out_narrow(mote_scale_apply(*acc, s), o);
         }
     }
 }
 
+/* mote_requant_run with the channel's constants in locals (an int8_t store may alias them). */
+MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, int32_t step, int kind,
+                                           const mote_scale *scale, const mote_out *out_clamp, int8_t *out)
+{
+    const mote_scale s = *scale;
+    const mote_out o = *out_clamp;
+    if (step == 1) {
+        mote_requant_run(acc, count, 1, kind, &s, &o, out);
+    } else {
+        mote_requant_run(acc, count, step, kind, &s, &o, out);
+    }
+}
+
 #if MOTE_DSP
-/* The products of the padded depthwise kernel at stride 1: `rows` output rows of `ow` from the padded rows at r0
- * (pw bytes apart) into acc[rows * ow], k = the channel's (w0, w2) pairs and w1 per kernel row. Two outputs per
+/* The products of the padded depthwise kernel at stride 1 along a row: `rows` output rows of `ow` from the padded
+ * rows at r0 (pw bytes apart; output rows start `step` bytes apart, pw times the stride between rows) into
+ * acc[rows * ow], k = the channel's (w0, w2) pairs and w1 per kernel row. Two outputs per
  * step: four bytes x0..x3 of a row give (x0, x2) and (x1, x3); acc0 += w0 x0 + w2 x2 + w1 x1, acc1 += w0 x1 +
  * w2 x3 + w1 x2. A row of odd width also computes the output right of its last, from one byte past the row (the
  * next row's first, or the scratch's spare bytes), into the next row's first slot, which that row overwrites (or
  * the buffer's spare word). */
-MOTE_NOINLINE static void mote_dw_rows_dsp(const int8_t *r0, int32_t pw, int32_t rows, int32_t ow, const int32_t *k,
-                                           int32_t base, int32_t *acc)
+MOTE_NOINLINE static void mote_dw_rows_dsp(const int8_t *r0, int32_t pw, int32_t step, int32_t rows, int32_t ow,
+                                           const int32_t *k, int32_t base, int32_t *acc)
 {
     const int32_t k02_0 = k[0], k02_1 = k[1], k02_2 = k[2], k1_0 = k[3], k1_1 = k[4], k1_2 = k[5];
     int32_t row, ox;
@@ -499,26 +512,51 @@ MOTE_NOINLINE static void mote_dw_rows_dsp(const int8_t *r0, int32_t pw, int32_t
             x += 2;
         }
         acc += ow;
-        r0 += pw;
+        r0 += step;
     }
 }
 #endif
+
+/* The 3x3 kernel k transposed into t; returns t. */
+static const int8_t *mote_transpose3x3(const int8_t *k, int8_t *t)
+{
+    t[0] = k[0];
+    t[1] = k[3];
+    t[2] = k[6];
+    t[3] = k[1];
+    t[4] = k[4];
+    t[5] = k[7];
+    t[6] = k[2];
+    t[7] = k[5];
+    t[8] = k[8];
+    return t;
+}
 
 /* Depthwise 3x3 with a scratch (int8 weights, or int4 with int4_pairs: mote_conv_int4 calls it for
  * MOTE_CONV_DEPTHWISE3X3 layers, each channel's nine weights decoded first). Per channel the plane is copied into
  * the scratch, inside padding that holds the input zero point (-input_offset, so w * (x + input_offset) is zero
  * there); every output of a row takes nine unrolled products from base = bias + input_offset * sum(w), with no
  * border cases, into int32 accumulators, chunk rows at a time (MOTE_ROWS_PER_64), which
- * mote_requant_row then narrows. Scratch (MemoryPlanner.depthwiseScratchBytes): the padded plane,
+ * mote_requant_row then narrows. A plane much taller than wide (MOTE_DEPTHWISE_FLIP) is copied transposed, with
+ * the kernel transposed too, so that the rows the loops walk are the long side: fewer rows, each with its own
+ * setup, and less waste on an odd width (the DSP path computes outputs in pairs); its outputs are then stored a
+ * column at a time. Scratch (MemoryPlanner.depthwiseScratchBytes): the padded plane,
  * ((out_height - 1) * stride_height + 3) x ((out_width - 1) * stride_width + 3) bytes and 4 spare bytes, rounded
- * up to 4, then int32 acc[chunk * out_width + 1]. */
+ * up to 4, then int32 acc[chunk * (outputs per row) + 1]. */
 void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input,
                                    int8_t *output)
 {
-    const int32_t in_h = p->in_height, in_w = p->in_width;
-    const int32_t plane = in_h * in_w;
-    const int32_t sh = p->stride_height, sw = p->stride_width;
-    const int32_t oh = p->out_height, ow = p->out_width;
+    /* Everything in the orientation the loops walk: rows of `cols` outputs, rows_out of them. */
+    const int flip = MOTE_DEPTHWISE_FLIP(p->out_height, p->out_width);
+    const int32_t in_rows = flip ? p->in_width : p->in_height, in_cols = flip ? p->in_height : p->in_width;
+    const int32_t pad_top = flip ? p->pad_left : p->pad_top, pad_left = flip ? p->pad_top : p->pad_left;
+    /* Input element (r, c) of the walked orientation is c * col_step + r * row_step bytes into its plane. */
+    const int32_t row_step = flip ? 1 : p->in_width, col_step = flip ? p->in_width : 1;
+    const int32_t plane = p->in_height * p->in_width;
+    const int32_t sh = flip ? p->stride_width : p->stride_height, sw = flip ? p->stride_height : p->stride_width;
+    const int32_t oh = flip ? p->out_width : p->out_height, ow = flip ? p->out_height : p->out_width;
+    /* Where output (row, col) goes: row * out_row + col * out_col. */
+    const int32_t out_row = flip ? 1 : ow, out_col = flip ? p->out_width : 1;
     const int32_t ph = (oh - 1) * sh + 3;
     const int32_t pw = (ow - 1) * sw + 3;
     const uint32_t offset = (uint32_t)p->input_offset;
@@ -530,21 +568,24 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     /* Padded row r is input row r - pad_top; rows [first_row, last_row) hold input, in columns [first, first +
      * len) (mote_padded_span); the rest of the plane is padding, the same for every channel, so it is filled
      * once. */
-    const int32_t first_row = p->pad_top < 0 ? 0 : (p->pad_top > ph ? ph : p->pad_top);
-    const int32_t end_row = in_h + p->pad_top > ph ? ph : in_h + p->pad_top;
+    const int32_t first_row = pad_top < 0 ? 0 : (pad_top > ph ? ph : pad_top);
+    const int32_t end_row = in_rows + pad_top > ph ? ph : in_rows + pad_top;
     const int32_t last_row = end_row < first_row ? first_row : end_row;
     int32_t first, src0, len;
-    int8_t *out = output;
-    int8_t decoded[9];
-    int32_t n, m, r, oy, ox;
+    int8_t decoded[9], transposed[9];
+    int32_t n, m, r, c, oy, ox;
 
-    mote_padded_span(p->pad_left, pw, in_w, &first, &src0, &len);
+    mote_padded_span(pad_left, pw, in_cols, &first, &src0, &len);
     memset(padded, pad, (size_t)(ph * pw));
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
             const int8_t *x = input + (n * p->in_channels + m) * plane;
-            const int8_t *w = int4_pairs != NULL ? mote_i4_row(p->weight_nibbles, int4_pairs, m, 9, decoded)
-                                                  : p->weights + m * 9;
+            const int8_t *const stored = int4_pairs != NULL
+                                             ? mote_i4_row(p->weight_nibbles, int4_pairs, m, 9, decoded)
+                                             : p->weights + m * 9;
+            /* The kernel in the walked orientation (transposed where flipped), so that every tap below is at a
+             * constant index. */
+            const int8_t *const w = flip ? mote_transpose3x3(stored, transposed) : stored;
             const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
             const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
             const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
@@ -554,6 +595,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
             const int kind = mote_bounded_ok(&scale, mote_acc_bound(p->bias[m], p->input_offset, 9))
                                  ? 2
                                  : mote_rounding_ok(&scale);
+            int8_t *const out = output + (n * p->out_channels + m) * p->out_height * p->out_width;
 #if MOTE_DSP
             /* Per kernel row: (w0, w2) as an int16 pair; then w1 of each row. */
             int32_t kernel[6];
@@ -564,34 +606,58 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
 #endif
             for (r = first_row; r < last_row; ++r) {
                 /* Only the columns that hold input change from channel to channel. */
-                mote_copy_bytes(padded + r * pw + first, x + (r - p->pad_top) * in_w + src0, len);
+                const int8_t *src = x + (r - pad_top) * row_step + src0 * col_step;
+                int8_t *const dst = padded + r * pw + first;
+                if (flip) {
+                    /* Four bytes gathered into a word, one store. */
+                    for (c = 0; c + 4 <= len; c += 4) {
+                        const uint32_t v = (MOTE_U(src[0]) & 0xFFu) | (MOTE_U(src[col_step]) & 0xFFu) << 8 |
+                                           (MOTE_U(src[2 * col_step]) & 0xFFu) << 16 |
+                                           MOTE_U(src[3 * col_step]) << 24;
+                        memcpy(dst + c, &v, 4);
+                        src += 4 * col_step;
+                    }
+                    for (; c < len; ++c) {
+                        dst[c] = *src;
+                        src += col_step;
+                    }
+                } else {
+                    mote_copy_bytes(dst, src, len);
+                }
             }
             for (oy = 0; oy < oh; oy += chunk) {
                 const int32_t rows = oh - oy < chunk ? oh - oy : chunk;
                 int32_t row;
 #if MOTE_DSP
                 if (sw == 1) {
-                    mote_dw_rows_dsp(padded + oy * sh * pw, pw, rows, ow, kernel, (int32_t)base, acc);
-                    mote_requant_row(acc, rows * ow, kind, &scale, &out_clamp, out);
-                    out += rows * ow;
-                    continue;
-                }
+                    mote_dw_rows_dsp(padded + oy * sh * pw, pw, sh * pw, rows, ow, kernel, (int32_t)base, acc);
+                } else
 #endif
-                for (row = 0; row < rows; ++row) {
-                    const int8_t *r0 = padded + (oy + row) * sh * pw;
-                    int32_t *a = acc + row * ow;
-                    for (ox = 0; ox < ow; ++ox) {
-                        const int8_t *r1 = r0 + pw;
-                        const int8_t *r2 = r1 + pw;
-                        a[ox] = mote_i32_from_bits(base + w0 * MOTE_U(r0[0]) + w1 * MOTE_U(r0[1]) +
-                                                   w2 * MOTE_U(r0[2]) + w3 * MOTE_U(r1[0]) + w4 * MOTE_U(r1[1]) +
-                                                   w5 * MOTE_U(r1[2]) + w6 * MOTE_U(r2[0]) + w7 * MOTE_U(r2[1]) +
-                                                   w8 * MOTE_U(r2[2]));
-                        r0 += sw;
+                {
+                    for (row = 0; row < rows; ++row) {
+                        const int8_t *r0 = padded + (oy + row) * sh * pw;
+                        int32_t *a = acc + row * ow;
+                        for (ox = 0; ox < ow; ++ox) {
+                            const int8_t *r1 = r0 + pw;
+                            const int8_t *r2 = r1 + pw;
+                            a[ox] = mote_i32_from_bits(base + w0 * MOTE_U(r0[0]) + w1 * MOTE_U(r0[1]) +
+                                                       w2 * MOTE_U(r0[2]) + w3 * MOTE_U(r1[0]) +
+                                                       w4 * MOTE_U(r1[1]) + w5 * MOTE_U(r1[2]) +
+                                                       w6 * MOTE_U(r2[0]) + w7 * MOTE_U(r2[1]) +
+                                                       w8 * MOTE_U(r2[2]));
+                            r0 += sw;
+                        }
                     }
                 }
-                mote_requant_row(acc, rows * ow, kind, &scale, &out_clamp, out);
-                out += rows * ow;
+                if (flip) {
+                    for (row = 0; row < rows; ++row) {
+                        mote_requant_row(acc + row * ow, ow, out_col, kind, &scale, &out_clamp,
+                                         out + (oy + row) * out_row);
+                    }
+                } else {
+                    /* The chunk's rows are contiguous in the output: one run. */
+                    mote_requant_row(acc, rows * ow, 1, kind, &scale, &out_clamp, out + oy * out_row);
+                }
             }
         }
     }
@@ -868,15 +934,18 @@ typedef struct {
     int32_t fast;            /* 2: every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
                               * mote_rounding_ok (mote_rounding_apply); 0: mote_scale_apply */
     int32_t full;            /* fast and out->full: mote_out_full, else mote_out_narrow */
-    int32_t pixels;          /* outputs per channel: the second channel's outputs are this far on */
-    const mote_im2col_rows *lone; /* the lone last channel's constants (odd channel count), else NULL */
+    int32_t pixels;          /* outputs per channel */
 } mote_im2col_pair;
 
-/* Where the block of channels d stores its second channel's outputs, given the first's at oa: a lone last channel
- * is stored twice at the same place. */
-static inline int8_t *mote_im2col_second(const mote_im2col_pair *pair, const mote_im2col_rows *d, int8_t *oa)
+/* oa[0] = a0, ob[0] = b0, and where `two` oa[1] = a1, ob[1] = b1. */
+MOTE_INLINE static void mote_store4(int8_t *oa, int8_t *ob, int8_t a0, int8_t a1, int8_t b0, int8_t b1, int two)
 {
-    return d == pair->lone ? oa : oa + pair->pixels;
+    oa[0] = a0;
+    ob[0] = b0;
+    if (two) {
+        oa[1] = a1;
+        ob[1] = b1;
+    }
 }
 
 /* The end of a 2x2 block: the four accumulators requantized (by the layer's kind) and stored at oa[0..1] and
@@ -906,22 +975,16 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t
         v10 = mote_scale_apply(mote_i32_from_bits(a10), sb);
         v11 = mote_scale_apply(mote_i32_from_bits(a11), sb);
     }
+    /* The stores in each branch: after a join GCC 12 sign-extended the full path's results again. */
     if (pair->full) {
         r00 = mote_out_full(v00, pair->out);
         r01 = mote_out_full(v01, pair->out);
         r10 = mote_out_full(v10, pair->out);
         r11 = mote_out_full(v11, pair->out);
+        mote_store4(oa, ob, (int8_t)r00, (int8_t)r01, (int8_t)r10, (int8_t)r11, two);
     } else {
-        r00 = mote_out_narrow(v00, pair->out);
-        r01 = mote_out_narrow(v01, pair->out);
-        r10 = mote_out_narrow(v10, pair->out);
-        r11 = mote_out_narrow(v11, pair->out);
-    }
-    oa[0] = (int8_t)r00;
-    ob[0] = (int8_t)r10;
-    if (two) {
-        oa[1] = (int8_t)r01;
-        ob[1] = (int8_t)r11;
+        mote_store4(oa, ob, mote_out_narrow(v00, pair->out), mote_out_narrow(v01, pair->out),
+                    mote_out_narrow(v10, pair->out), mote_out_narrow(v11, pair->out), two);
     }
 }
 
@@ -1035,34 +1098,43 @@ MOTE_INLINE static const int8_t *mote_im2col_groups(const int8_t *w, const uint3
  * under GCC 12 -O2, else 38 (one group a step 21 for 16; with the two rows apart, two pointers, the unrolled loop
  * spilled). Weights are word-aligned where the layer's array is (GCC aligns arrays at -O2, not at -Os) and each
  * pair of rows is a whole number of words (an even row length). */
-MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair, const mote_im2col_rows *d,
-                                            const int8_t *w, int8_t *oa)
+MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair_in, const mote_im2col_rows *d, int32_t count,
+                                            const int8_t *w, int8_t *oa, int32_t second)
 {
-    uint32_t acc[4];
-    int8_t *const ob = mote_im2col_second(pair, d, oa);
-    const int8_t *wb;
-    int32_t k;
-    acc[0] = d->base_a;
-    acc[1] = acc[0];
-    acc[2] = d->base_b;
-    acc[3] = acc[2];
-    if (MOTE_LDRD && ((uintptr_t)w & 3u) == 0) {
-        w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 1);
-    } else {
-        w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 0);
+    const mote_out out = *pair_in->out;
+    mote_im2col_pair local = *pair_in;
+    const mote_im2col_pair *const pair = &local;
+    const mote_im2col_rows *const last = d + count;
+    const int32_t step = 2 * pair->pixels;
+    local.out = &out;
+    for (; d != last; ++d) {
+        uint32_t acc[4];
+        int8_t *const ob = oa + second;
+        const int8_t *wb;
+        int32_t k;
+        acc[0] = d->base_a;
+        acc[1] = acc[0];
+        acc[2] = d->base_b;
+        acc[3] = acc[2];
+        if (MOTE_LDRD && ((uintptr_t)w & 3u) == 0) {
+            w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 1);
+        } else {
+            w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 0);
+        }
+        /* The tails: row a's taps mod 4, then row b's. */
+        wb = w + pair->tail_taps;
+        for (k = 0; k < pair->tail_taps; ++k) {
+            acc[0] += MOTE_U(w[k]) * MOTE_U(pair->tail[k]);
+            acc[1] += MOTE_U(w[k]) * MOTE_U(pair->tail[4 + k]);
+            acc[2] += MOTE_U(wb[k]) * MOTE_U(pair->tail[k]);
+            acc[3] += MOTE_U(wb[k]) * MOTE_U(pair->tail[4 + k]);
+        }
+        w = wb + pair->tail_taps;
+        mote_im2col_store(pair, acc[0], acc[1], acc[2], acc[3], &d->sa, &d->sb, oa, ob);
+        oa += step;
     }
-    /* The tails: row a's taps mod 4, then row b's. */
-    wb = w + pair->tail_taps;
-    for (k = 0; k < pair->tail_taps; ++k) {
-        acc[0] += MOTE_U(w[k]) * MOTE_U(pair->tail[k]);
-        acc[1] += MOTE_U(w[k]) * MOTE_U(pair->tail[4 + k]);
-        acc[2] += MOTE_U(wb[k]) * MOTE_U(pair->tail[k]);
-        acc[3] += MOTE_U(wb[k]) * MOTE_U(pair->tail[4 + k]);
-    }
-    mote_im2col_store(pair, acc[0], acc[1], acc[2], acc[3], &d->sa, &d->sb, oa, ob);
 }
 
-/* One row of `taps` int8 weights into slot `which` (0: row a, 1: row b) of a MOTE_WEIGHTS_INT8_PAIRS pair at dst. */
 static void mote_pair_row(const int8_t *row, int32_t taps, int8_t *dst, int32_t which)
 {
     const int32_t groups = taps >> 2, tail = taps & 3;
@@ -1097,11 +1169,10 @@ MOTE_INLINE static void mote_i4_quarter(const uint32_t **c, int32_t a0, int32_t 
  * than 2^17 taps it does not wrap and an arithmetic shift by 4 gives it exactly. The portable twin multiplies
  * the nibble values themselves. */
 MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, const mote_im2col_rows *d,
-                                               const uint8_t *wa, const uint8_t *wb, int8_t *oa)
+                                               const uint8_t *wa, const uint8_t *wb, int8_t *oa, int8_t *ob)
 {
     const uint32_t base_a = d->base_a, base_b = d->base_b;
     const mote_scale *const sa = &d->sa, *const sb = &d->sb;
-    int8_t *const ob = mote_im2col_second(pair, d, oa);
     const uint32_t *c = pair->cols;
     const uint32_t *const end = c + 8 * pair->groups;
 #if MOTE_DSP
@@ -1208,7 +1279,6 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     pair.out = &out_clamp;
     pair.two = 1;
     pair.pixels = pixels;
-    pair.lone = lone >= 0 ? &rows_of[lone >> 1] : NULL;
     if (!int4 && lone >= 0) {
         mote_pair_row(p->weights + lone * taps, taps, rows, 0);
         mote_pair_row(p->weights + lone * taps, taps, rows, 1);
@@ -1246,31 +1316,27 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
             }
             pair.two = two;
             if (!int4) {
-                /* The hot loop: one call per pair of channels, pointers stepped. */
-                const int8_t *w = p->weights;
-                int8_t *oa = out + q;
-                for (m = 0; m + 1 < channels; m += 2) {
-                    mote_im2col_block(&pair, &rows_of[m >> 1], w, oa);
-                    w += 2 * taps;
-                    oa += 2 * pixels;
-                }
+                /* The hot loop: every pair of channels in one call, the lone last channel in another. */
+                mote_im2col_block(&pair, rows_of, channels >> 1, p->weights, out + q, pixels);
                 if (lone >= 0) {
                     /* Computed twice and stored twice (the same bytes). */
-                    mote_im2col_block(&pair, &rows_of[lone >> 1], rows, oa);
+                    mote_im2col_block(&pair, &rows_of[lone >> 1], 1, rows, out + lone * pixels + q, 0);
                 }
                 continue;
             }
             for (m = 0; m < channels; m += 2) {
+                /* A lone last channel is computed and stored twice (the same bytes). */
                 const int32_t m1 = m + 1 < channels ? m + 1 : m;
+                int8_t *const oa = out + m * pixels + q;
                 if (nibbles) {
                     mote_im2col_block_i4(&pair, &rows_of[m >> 1], p->weight_nibbles + (m * taps) / 2,
-                                         p->weight_nibbles + (m1 * taps) / 2, out + m * pixels + q);
+                                         p->weight_nibbles + (m1 * taps) / 2, oa, out + m1 * pixels + q);
                 } else {
                     /* Decoded and paired once per block (the column bytes are free by now): half a nibble per
                      * multiply-accumulate, and a copy. */
                     mote_pair_row(mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, bytes), taps, rows, 0);
                     mote_pair_row(mote_i4_row(p->weight_nibbles, int4_pairs, m1, taps, bytes), taps, rows, 1);
-                    mote_im2col_block(&pair, &rows_of[m >> 1], rows, out + m * pixels + q);
+                    mote_im2col_block(&pair, &rows_of[m >> 1], 1, rows, oa, (m1 - m) * pixels);
                 }
             }
         }
@@ -1287,8 +1353,8 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
  * Per output row (m, oy) the rows ky in [ky_lo, ky_hi) are inside the input. Output columns whose whole
  * window lies inside the input horizontally ("interior") start from bias + input_offset * (sum of the
  * weights in those rows) and accumulate w * x only, four columns per weight load; the border columns use
- * the reference loop over their valid taps. */
-void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
+ * the reference loop over their valid taps. mote_conv picks the path; this is the general one. */
+MOTE_NOINLINE static void mote_conv_direct(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t in_per_group = p->in_channels / p->groups;
     const int32_t out_per_group = p->out_channels / p->groups;
@@ -1307,26 +1373,6 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
     const int32_t zp = p->output_zero_point;
     int8_t *out = output;
     int32_t n, m, oy, ox, c, ky, kx;
-
-    if (p->weight_format == MOTE_WEIGHTS_INT8_PAIRS) {
-        mote_conv_im2col(p, NULL, input, output);
-        return;
-    }
-    if (p->scratch != NULL && MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
-        mote_conv_depthwise3x3_padded(p, NULL, input, output);
-        return;
-    }
-    if (p->kernel_height == 1 && kw == 1 && p->stride_height == 1 && sw == 1 && p->pad_top == 0 &&
-        p->pad_left == 0 && p->groups == 1 && p->out_height == p->in_height && p->out_width == p->in_width) {
-        mote_conv_pointwise(p, input, output);
-        return;
-    }
-    if (p->kernel_height == 1 && kw == 1 && p->pad_top == 0 && p->pad_left == 0 && p->groups == 1 &&
-        p->out_height >= 1 && p->out_width >= 1 && (p->out_height - 1) * p->stride_height < p->in_height &&
-        (p->out_width - 1) * sw < p->in_width) {
-        mote_conv_pointwise_strided(p, input, output);
-        return;
-    }
 
     for (n = 0; n < p->batch; ++n) {
         for (m = 0; m < p->out_channels; ++m) {
@@ -1431,6 +1477,26 @@ void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
 
 #undef MOTE_U
 
+/* The paths, most specific first. A dispatcher of its own, so that the general path's frame is not on the stack
+ * under the others. */
+void mote_conv(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    const int32_t kh = p->kernel_height, kw = p->kernel_width, sh = p->stride_height, sw = p->stride_width;
+    if (p->weight_format == MOTE_WEIGHTS_INT8_PAIRS) {
+        mote_conv_im2col(p, NULL, input, output);
+    } else if (p->scratch != NULL && MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
+        mote_conv_depthwise3x3_padded(p, NULL, input, output);
+    } else if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && p->pad_top == 0 && p->pad_left == 0 && p->groups == 1 &&
+               p->out_height == p->in_height && p->out_width == p->in_width) {
+        mote_conv_pointwise(p, input, output);
+    } else if (kh == 1 && kw == 1 && p->pad_top == 0 && p->pad_left == 0 && p->groups == 1 && p->out_height >= 1 &&
+               p->out_width >= 1 && (p->out_height - 1) * sh < p->in_height && (p->out_width - 1) * sw < p->in_width) {
+        mote_conv_pointwise_strided(p, input, output);
+    } else {
+        mote_conv_direct(p, input, output);
+    }
+}
+
 #if defined(__clang__)
 #pragma clang diagnostic pop
 #endif
@@ -1500,7 +1566,9 @@ static const int8_t mote_i4_pairs[256][2] = {
     {-8, -1}, {-7, -1}, {-6, -1}, {-5, -1}, {-4, -1}, {-3, -1}, {-2, -1}, {-1, -1}
 };
 
-void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output)
+/* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch, through
+ * mote_conv. */
+MOTE_NOINLINE static void mote_conv_int4_rows(const mote_conv_params *p, const int8_t *input, int8_t *output)
 {
     const int32_t in_per_group = p->in_channels / p->groups;
     const int32_t out_per_group = p->out_channels / p->groups;
@@ -1511,16 +1579,6 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
     mote_conv_params q = *p;
     int32_t n, m, j;
 
-    if (MOTE_CONV_IM2COL(p) && MOTE_CONV_INT8_POINTS(p)) {
-        mote_conv_im2col(p, mote_i4_pairs, input, output);
-        return;
-    }
-    if (MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
-        mote_conv_depthwise3x3_padded(p, mote_i4_pairs, input, output);
-        return;
-    }
-
-    /* Output channel m alone: its group's input channels, one output channel, int8 weights from the scratch. */
     q.batch = 1;
     q.in_channels = in_per_group;
     q.out_channels = 1;
@@ -1541,6 +1599,19 @@ void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *outp
             mote_conv(&q, input + (n * p->in_channels + (m / out_per_group) * in_per_group) * in_plane,
                       output + (n * p->out_channels + m) * out_plane);
         }
+    }
+}
+
+/* The scratch paths where they apply, else a channel at a time. A dispatcher of its own, so that the channel path's
+ * frame is not on the stack under the others. */
+void mote_conv_int4(const mote_conv_params *p, const int8_t *input, int8_t *output)
+{
+    if (MOTE_CONV_IM2COL(p) && MOTE_CONV_INT8_POINTS(p)) {
+        mote_conv_im2col(p, mote_i4_pairs, input, output);
+    } else if (MOTE_CONV_DEPTHWISE3X3(p) && MOTE_CONV_INT8_POINTS(p)) {
+        mote_conv_depthwise3x3_padded(p, mote_i4_pairs, input, output);
+    } else {
+        mote_conv_int4_rows(p, input, output);
     }
 }
 
@@ -3188,6 +3259,10 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     ((p)->groups == (p)->in_channels && (p)->groups == (p)->out_channels && (p)->kernel_height == 3 &&            \
      (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
      (p)->out_width >= 1)
+/* Whether the padded depthwise path walks a plane of oh x ow outputs transposed: when it is at least twice as tall
+ * as wide and a column holds at most 64 outputs, so that the accumulators stay within about 64
+ * (MemoryPlanner.depthwiseFlipped; it sizes the scratch by the same rule). */
+#define MOTE_DEPTHWISE_FLIP(oh, ow) ((oh) >= 2 * (ow) && (oh) <= 64)
 /* How many output rows of width ow (of oh) make about 64 outputs, at least one: the padded depthwise path
  * accumulates that many rows before it requantizes them, the sparse band path decodes a channel once per that
  * many (MemoryPlanner.rowsPer64Outputs; it sizes both scratches by the same rule). */
