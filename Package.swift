@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "MoteQuantTests", dependencies: ["MoteTestSupport", "MoteQuant", "MoteFloat", "MoteInteger", "MoteIR"]),
         .testTarget(name: "MotePlanTests", dependencies: ["MoteTestSupport", "MotePlan", "MoteIR"]),
         .testTarget(name: "MoteReportTests", dependencies: ["MoteTestSupport", "MoteReport", "MotePlan", "MoteVerify", "MoteCodegen", "MoteIR"]),
-        .testTarget(name: "MoteIntegerTests", dependencies: ["MoteTestSupport", "MoteInteger", "MoteFixedPoint", "MoteIR", "MoteCodegen", "MotePlan"]),
+        .testTarget(name: "MoteIntegerTests", dependencies: ["MoteTestSupport", "MoteInteger", "MoteFixedPoint", "MoteIR", "MoteCodegen", "MotePlan", "MoteVerify"]),
         .testTarget(name: "MoteCodegenTests", dependencies: ["MoteTestSupport", "MoteCodegen", "MoteInteger", "MoteIR"], exclude: ["Golden"]),
         .testTarget(name: "MoteFloatTests", dependencies: ["MoteTestSupport", "MoteFloat", "MoteIR"]),
         .testTarget(

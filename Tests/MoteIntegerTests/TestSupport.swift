@@ -2,6 +2,7 @@ import Foundation
 import MoteFixedPoint
 import MoteIR
 import MoteInteger
+import MoteVerify
 import XCTest
 
 /// Repository paths, independent of the working directory.
@@ -73,13 +74,16 @@ func findTool(_ name: String) -> String? {
 }
 
 /// The kernel driver (`KernelDriverSource.swift`) built with every `Templates/kernels/mote_*.c` and one set
-/// of compiler flags.
+/// of compiler flags: for the host, or for an emulated Cortex-M core (run under QEMU).
 struct KernelDriver: Sendable {
     let executable: String
     let label: String
     let directory: URL
+    /// The core whose QEMU board runs `executable` (an ELF), or nil for a host program.
+    var core: CortexM.Core? = nil
 
-    /// The two builds every differential test runs: the warning-strict release build and the sanitizer build.
+    /// The host builds every differential test runs: the warning-strict release build and the sanitizer build.
+    /// Each also runs on the Cortex-M4 (`cortexM4`), where the DSP paths (SMLAD, LDRD) are compiled in.
     static let flavours: [(label: String, flags: [String])] = [
         ("O2-strict", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]),
         ("asan-ubsan", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g",
@@ -95,7 +99,8 @@ struct KernelDriver: Sendable {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             // Removed when the test process exits; the closure captures nothing, so it can be a C function.
             atexit { try? FileManager.default.removeItem(at: KernelDriver.workDirectory(pid: getpid())) }
-            return .success(try flavours.map { try build(label: $0.label, flags: $0.flags, in: dir) })
+            return .success(try flavours.map { try build(label: $0.label, flags: $0.flags, in: dir) }
+                            + [try buildCortexM4(in: dir)])
         } catch let error as KernelTestError {
             return .failure(error)
         } catch {
@@ -129,12 +134,69 @@ struct KernelDriver: Sendable {
         return KernelDriver(executable: exe, label: label, directory: dir)
     }
 
+    /// The driver cross-compiled for the Cortex-M4 of `toolchain/cortex-m/profiles.json` (-O2, warnings as
+    /// errors) with newlib's semihosting C library (rdimon): under QEMU it reads the case file and prints to the
+    /// host like the host build. `cortexM4Startup` copies .data and enables the FPU, then starts rdimon's crt0.
+    static func buildCortexM4(in dir: URL) throws -> KernelDriver {
+        guard let gcc = findTool("arm-none-eabi-gcc"), findTool("qemu-system-arm") != nil else {
+            throw KernelTestError("arm-none-eabi-gcc or qemu-system-arm not found: the Swift-vs-C kernel tests also run "
+                + "the kernels on an emulated Cortex-M4 (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
+                + "qemu-system-arm; .ci/run does; these tests never skip)")
+        }
+        let core = try CortexM.core(named: "cortex-m4")
+        let script = dir.appendingPathComponent("link-m4.ld"), startup = dir.appendingPathComponent("startup-m4.c")
+        try CortexM.linkerScript(for: core).write(to: script, atomically: true, encoding: .utf8)
+        try cortexM4Startup.write(to: startup, atomically: true, encoding: .utf8)
+        let exe = dir.appendingPathComponent("kernel_driver-m4.elf").path
+        let symbols = ["__bss_start__=__bss_start", "__bss_end__=__bss_end", "__end__=__bss_end", "end=__bss_end"]
+        let args = core.flags + ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "--specs=rdimon.specs",
+                                 "-T", script.path, "-Wl," + symbols.map { "--defsym=" + $0 }.joined(separator: ","),
+                                 "-I", KernelTestPaths.runtime.path, "-I", KernelTestPaths.kernels.path,
+                                 dir.appendingPathComponent("kernel_driver.c").path, startup.path]
+            + (try KernelTestPaths.kernelSources()).map(\.path) + ["-o", exe]
+        let result = try runProcess(gcc, args, in: dir)
+        guard result.status == 0 else {
+            throw KernelTestError("arm-none-eabi-gcc \(args.joined(separator: " ")) failed (\(result.status)):\n\(result.stderr)")
+        }
+        return KernelDriver(executable: exe, label: "cortex-m4", directory: dir, core: core)
+    }
+
+    static let cortexM4Startup = #"""
+        /* Reset for the kernel driver on the emulated Cortex-M4: .data from flash, the FPU on, then newlib's
+         * semihosting crt0 (_start: .bss, heap, stdio, argv from QEMU, main, exit). */
+        #include <stdint.h>
+        extern uint32_t __data_load[], __data_start[], __data_end[], __stack_top[];
+        extern void _start(void);
+        void mote_reset(void);
+        void mote_reset(void)
+        {
+            uint32_t *src = __data_load, *dst = __data_start;
+            while (dst < __data_end) *dst++ = *src++;
+            *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
+            __asm__ volatile("dsb\n\tisb" ::: "memory");
+            _start();
+        }
+        __attribute__((section(".vectors"), used))
+        static const uintptr_t vectors[2] = {(uintptr_t)__stack_top, (uintptr_t)mote_reset};
+
+        """#
+
     /// Runs the driver on `text` (KernelCaseFormat) and returns one output array per case.
     func run(_ text: String, expectedCases: Int) throws -> [[Int8]] {
         let file = directory.appendingPathComponent("cases-\(UUID().uuidString).txt")
         try text.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let result = try runProcess(executable, [file.path], in: directory)
+        let result: ProcessResult
+        if let core {
+            // Under coreutils' timeout, so that a kernel stuck in a loop fails the test instead of hanging it.
+            result = try runProcess(findTool("timeout") ?? "/usr/bin/timeout",
+                                    ["600", "qemu-system-arm", "-machine", core.machine, "-cpu", core.qemuCpu,
+                                     "-nographic", "-monitor", "none", "-semihosting-config",
+                                     "enable=on,target=native,arg=kernel_driver,arg=\(file.path)", "-kernel", executable],
+                                    in: directory)
+        } else {
+            result = try runProcess(executable, [file.path], in: directory)
+        }
         guard result.status == 0 else {
             throw KernelTestError("kernel driver (\(label)) exited with \(result.status):\n\(result.stderr.prefix(4000))")
         }
