@@ -103,11 +103,11 @@ public enum MemoryPlanner {
     }
 
     /// `mote_conv`'s im2col path (groups 1): per pair of output channels (a lone last one counts as a pair) a
-    /// `mote_im2col_rows` (two `mote_scale`s of 5 words and two uint32 bases), two int16 columns of the taps in
-    /// whole groups of four, and one int8 column with 4 spare bytes (the pair of rows some layers need after that
-    /// is added by `convScratchBytes`).
+    /// `mote_im2col_rows` (two `mote_scale`s of 5 words and two uint32 bases), three int16 columns of the taps in
+    /// whole groups of four (the 2×3 block's pixels), and one int8 column with 4 spare bytes (the pair of rows
+    /// some layers need after that is added by `convScratchBytes`).
     public static func im2colScratchBytes(outChannels: Int, taps: Int) -> Int {
-        48 * ((outChannels + 1) / 2) + 2 * 2 * (taps & ~3) + taps + 4
+        48 * ((outChannels + 1) / 2) + 3 * 2 * (taps & ~3) + taps + 4
     }
 
     /// The scratch of the conv kernel for weights stored as `storage` (`mote_conv`, `mote_conv_int4`, `mote_conv_sparse`).

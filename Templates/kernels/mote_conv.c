@@ -432,21 +432,22 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
 
 /* ---- im2col + 2x2 matrix product (groups 1, int8 or int4 weights, scratch given) --------------------------
  *
- * Per pair of output pixels, the two input columns (every tap of the window, k = (c * kernel_height + ky) *
+ * Per three output pixels, the three input columns (every tap of the window, k = (c * kernel_height + ky) *
  * kernel_width + kx, the weights' row order) are copied into the scratch as int16, padding taps holding the
  * input zero point (-input_offset), so that w * (x + input_offset) is zero there. Then
  * acc = bias[m] + input_offset * sum_k w[m][k] + sum_k w[m][k] * col[k] for every tap, with no border cases;
- * two output channels times two pixels share each load. Sums are modulo 2^32, so the order is free (see
- * MOTE_U).
+ * two output channels times three pixels share each load (a 2x3 block: six accumulators, the most GCC keeps in
+ * registers beside the loop's operands). Sums are modulo 2^32, so the order is free (see MOTE_U).
  *
  * Column layout ("pair order"): in every full group of four taps k = 4g..4g+3 a column holds the int16 pairs
- * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]), one 32-bit word each, and the two columns are interleaved group by
- * group, so one pointer walks both. With __ARM_FEATURE_DSP, SXTB16 of four weight bytes gives (w[4g], w[4g+2])
+ * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]), one 32-bit word each, and the three columns are interleaved group by
+ * group, so one pointer walks all three. With __ARM_FEATURE_DSP, SXTB16 of four weight bytes gives (w[4g], w[4g+2])
  * and, rotated by 8, (w[4g+1], w[4g+3]): each pairs with one word in one SMLAD (two multiply-accumulates). The
  * portable path reads the same layout one product at a time. A tail of K mod 4 taps is kept apart, in order. The
  * weights come two rows at a time (MOTE_WEIGHTS_INT8_PAIRS), so one pointer walks both rows of a block.
  * Scratch (MemoryPlanner.im2colScratchBytes): a mote_im2col_rows per pair of output channels (requantization and
- * base hoisted), 4 words per group of four taps, K + 4 bytes for one int8 column; then 2K bytes of
+ * base hoisted), 6 words per group of four taps (int4 weights read in place take 4, mote_im2col_widen8), K + 4
+ * bytes for one int8 column; then 2K bytes of
  * one pair of rows in MOTE_WEIGHTS_INT8_PAIRS order: for int4 weights (mote_conv_int4 calls this too) the block's
  * two rows decoded, for int8 weights with an odd channel count the lone last row paired with itself. */
 
@@ -546,10 +547,10 @@ static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_
     }
 }
 
-/* int8 taps -> column `which` (0 or 1) of the interleaved pair-order buffer: per group of four taps the words
- * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]) of column 0, then the same two of column 1; the tail (taps mod 4)
- * goes to tail[which][0..2] in order. */
-static void mote_im2col_widen(const int8_t *src, uint32_t *words, int16_t tail[2][4], int32_t which, int32_t taps)
+/* int8 taps -> column `which` (0..2) of the interleaved pair-order buffer: per group of four taps the words
+ * (x[4g], x[4g+2]) and (x[4g+1], x[4g+3]) of column 0, then the same two of columns 1 and 2; the tail (taps
+ * mod 4) goes to tail[which][0..2] in order. */
+static void mote_im2col_widen(const int8_t *src, uint32_t *words, int16_t tail[3][4], int32_t which, int32_t taps)
 {
     uint32_t *dst = words + 2 * which;
     int32_t k = 0;
@@ -564,7 +565,7 @@ static void mote_im2col_widen(const int8_t *src, uint32_t *words, int16_t tail[2
         dst[1] = (MOTE_U(src[k + 1]) & 0xFFFFu) | (MOTE_U(src[k + 3]) << 16);
         (void)v;
 #endif
-        dst += 4;
+        dst += 6;
     }
     for (; k < taps; ++k) {
         tail[which][k & 3] = src[k];
@@ -575,7 +576,7 @@ static void mote_im2col_widen(const int8_t *src, uint32_t *words, int16_t tail[2
  * without the byte copy): the taps are the channels of input pixel (iy, ix), one plane apart; a pixel outside the
  * input (padding) is pad in every tap. */
 static void mote_im2col_pointwise(const mote_conv_params *p, const int8_t *x, int32_t oy, int32_t ox, int8_t pad,
-                                  uint32_t *words, int16_t tail[2][4], int32_t which)
+                                  uint32_t *words, int16_t tail[3][4], int32_t which)
 {
     const int32_t plane = p->in_height * p->in_width;
     const int32_t iy = oy * p->stride_height - p->pad_top;
@@ -590,7 +591,7 @@ static void mote_im2col_pointwise(const mote_conv_params *p, const int8_t *x, in
         for (; c + 4 <= channels; c += 4) {
             dst[0] = pair;
             dst[1] = pair;
-            dst += 4;
+            dst += 6;
         }
         for (; c < channels; ++c) {
             tail[which][c & 3] = pad;
@@ -600,7 +601,7 @@ static void mote_im2col_pointwise(const mote_conv_params *p, const int8_t *x, in
     for (; c + 4 <= channels; c += 4) {
         dst[0] = (MOTE_U(src[0]) & 0xFFFFu) | (MOTE_U(src[2 * plane]) << 16);
         dst[1] = (MOTE_U(src[plane]) & 0xFFFFu) | (MOTE_U(src[3 * plane]) << 16);
-        dst += 4;
+        dst += 6;
         src += 4 * plane;
     }
     for (; c < channels; ++c) {
@@ -690,68 +691,84 @@ typedef struct {
     uint32_t base_a, base_b; /* bias + input_offset * row sum */
 } mote_im2col_rows;
 
-/* What every 2x2 block of one pixel pair shares. */
+/* What every block of one set of pixels shares. */
 typedef struct {
-    const uint32_t *cols;    /* the two columns, interleaved, in pair order */
-    const int16_t *tail;     /* [2][4]: the taps mod 4 of each column, in order */
+    const uint32_t *cols;    /* the columns, interleaved, in pair order (or mote_im2col_widen8's) */
+    const int16_t *tail;     /* [3][4]: the taps mod 4 of each column, in order */
     int32_t groups;          /* full groups of four taps */
     int32_t tail_taps;       /* taps mod 4 */
     const mote_out *out;
-    int32_t two;             /* the second pixel exists (else column 1 repeats column 0 and is not stored) */
+    int32_t count;           /* pixels that exist (the last one's column repeats in the others, not stored) */
     int32_t fast;            /* 2: every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
                               * mote_rounding_ok (mote_rounding_apply); 0: mote_scale_apply */
     int32_t full;            /* fast and out->full: mote_out_full, else mote_out_narrow */
     int32_t pixels;          /* outputs per channel */
 } mote_im2col_pair;
 
-/* oa[0] = a0, ob[0] = b0, and where `two` oa[1] = a1, ob[1] = b1. */
-MOTE_INLINE static void mote_store4(int8_t *oa, int8_t *ob, int8_t a0, int8_t a1, int8_t b0, int8_t b1, int two)
+/* The end of a block: channel a's accumulators acc[0..n-1] and channel b's acc[3..3+n-1] (n = 2 or 3 pixels, a
+ * constant where inlined) requantized by the layer's kind and stored at oa[0..] and ob[0..], for the pair->count
+ * pixels that exist. One test of the kind per block, each branch written out, so that GCC keeps every value in a
+ * register (with a test per value it did not merge them). All results before any store: an int8_t store may
+ * alias the constants. Inlined into each block function. */
+MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const uint32_t acc[6], int32_t n,
+                                          const mote_scale *sa, const mote_scale *sb, int8_t *oa, int8_t *ob)
 {
-    oa[0] = a0;
-    ob[0] = b0;
-    if (two) {
-        oa[1] = a1;
-        ob[1] = b1;
-    }
-}
-
-/* The end of a 2x2 block: the four accumulators requantized (by the layer's kind) and stored at oa[0..1] and
- * ob[0..1] (oa[1], ob[1] only when the second pixel exists). Inlined into each block function. */
-MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, uint32_t a00, uint32_t a01, uint32_t a10,
-                                          uint32_t a11, const mote_scale *sa, const mote_scale *sb, int8_t *oa,
-                                          int8_t *ob)
-{
-    /* All four results before any store: an int8_t store may alias the constants. */
-    int32_t v00, v01, v10, v11;
-    int32_t r00, r01, r10, r11;
-    const int two = pair->two;
+    int32_t v0, v1, v2 = 0, v3, v4, v5 = 0;
+    int32_t r0, r1, r2, r3, r4, r5;
+    const int32_t count = pair->count;
     if (pair->fast == 2) {
-        v00 = mote_scale_bounded(mote_i32_from_bits(a00), sa);
-        v01 = mote_scale_bounded(mote_i32_from_bits(a01), sa);
-        v10 = mote_scale_bounded(mote_i32_from_bits(a10), sb);
-        v11 = mote_scale_bounded(mote_i32_from_bits(a11), sb);
+        v0 = mote_scale_bounded(mote_i32_from_bits(acc[0]), sa);
+        v1 = mote_scale_bounded(mote_i32_from_bits(acc[1]), sa);
+        v3 = mote_scale_bounded(mote_i32_from_bits(acc[3]), sb);
+        v4 = mote_scale_bounded(mote_i32_from_bits(acc[4]), sb);
+        if (n == 3) {
+            v2 = mote_scale_bounded(mote_i32_from_bits(acc[2]), sa);
+            v5 = mote_scale_bounded(mote_i32_from_bits(acc[5]), sb);
+        }
     } else if (pair->fast) {
         const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
-        v00 = mote_rounding_apply(mote_i32_from_bits(a00), sa, &ra);
-        v01 = mote_rounding_apply(mote_i32_from_bits(a01), sa, &ra);
-        v10 = mote_rounding_apply(mote_i32_from_bits(a10), sb, &rb);
-        v11 = mote_rounding_apply(mote_i32_from_bits(a11), sb, &rb);
+        v0 = mote_rounding_apply(mote_i32_from_bits(acc[0]), sa, &ra);
+        v1 = mote_rounding_apply(mote_i32_from_bits(acc[1]), sa, &ra);
+        v3 = mote_rounding_apply(mote_i32_from_bits(acc[3]), sb, &rb);
+        v4 = mote_rounding_apply(mote_i32_from_bits(acc[4]), sb, &rb);
+        if (n == 3) {
+            v2 = mote_rounding_apply(mote_i32_from_bits(acc[2]), sa, &ra);
+            v5 = mote_rounding_apply(mote_i32_from_bits(acc[5]), sb, &rb);
+        }
     } else {
-        v00 = mote_scale_apply(mote_i32_from_bits(a00), sa);
-        v01 = mote_scale_apply(mote_i32_from_bits(a01), sa);
-        v10 = mote_scale_apply(mote_i32_from_bits(a10), sb);
-        v11 = mote_scale_apply(mote_i32_from_bits(a11), sb);
+        v0 = mote_scale_apply(mote_i32_from_bits(acc[0]), sa);
+        v1 = mote_scale_apply(mote_i32_from_bits(acc[1]), sa);
+        v3 = mote_scale_apply(mote_i32_from_bits(acc[3]), sb);
+        v4 = mote_scale_apply(mote_i32_from_bits(acc[4]), sb);
+        if (n == 3) {
+            v2 = mote_scale_apply(mote_i32_from_bits(acc[2]), sa);
+            v5 = mote_scale_apply(mote_i32_from_bits(acc[5]), sb);
+        }
     }
-    /* The stores in each branch: after a join GCC 12 sign-extended the full path's results again. */
     if (pair->full) {
-        r00 = mote_out_full(v00, pair->out);
-        r01 = mote_out_full(v01, pair->out);
-        r10 = mote_out_full(v10, pair->out);
-        r11 = mote_out_full(v11, pair->out);
-        mote_store4(oa, ob, (int8_t)r00, (int8_t)r01, (int8_t)r10, (int8_t)r11, two);
+        r0 = mote_out_full(v0, pair->out);
+        r1 = mote_out_full(v1, pair->out);
+        r2 = mote_out_full(v2, pair->out);
+        r3 = mote_out_full(v3, pair->out);
+        r4 = mote_out_full(v4, pair->out);
+        r5 = mote_out_full(v5, pair->out);
     } else {
-        mote_store4(oa, ob, mote_out_narrow(v00, pair->out), mote_out_narrow(v01, pair->out),
-                    mote_out_narrow(v10, pair->out), mote_out_narrow(v11, pair->out), two);
+        r0 = mote_out_narrow(v0, pair->out);
+        r1 = mote_out_narrow(v1, pair->out);
+        r2 = mote_out_narrow(v2, pair->out);
+        r3 = mote_out_narrow(v3, pair->out);
+        r4 = mote_out_narrow(v4, pair->out);
+        r5 = mote_out_narrow(v5, pair->out);
+    }
+    oa[0] = (int8_t)r0;
+    ob[0] = (int8_t)r3;
+    if (count > 1) {
+        oa[1] = (int8_t)r1;
+        ob[1] = (int8_t)r4;
+    }
+    if (n == 3 && count > 2) {
+        oa[2] = (int8_t)r2;
+        ob[2] = (int8_t)r5;
     }
 }
 
@@ -784,69 +801,79 @@ MOTE_INLINE static void mote_load_pair(const uint32_t **p, uint32_t *lo, uint32_
 }
 #endif
 
-/* One group of four taps of the 2x2 block: (*w)[0..3] of row a and (*w)[4..7] of row b (MOTE_WEIGHTS_INT8_PAIRS
- * order) against (*c)[0..1] (pixel 0) and (*c)[2..3] (pixel 1), added to acc = {a00, a01, a10, a11}; then *w += 8
- * and *c += 4. `aligned`: *w is 4-byte aligned, so the DSP path loads both weight words with mote_load_pair. */
-MOTE_INLINE static void mote_im2col_group(const int8_t **w, const uint32_t **c, uint32_t acc[4], int aligned)
+/* One group of four taps of the 2x3 block: (*w)[0..3] of row a and (*w)[4..7] of row b (MOTE_WEIGHTS_INT8_PAIRS
+ * order) against (*c)[2j..2j+1] (pixel j), added to acc = {a0, a1, a2, b0, b1, b2}; then *w += 8 and *c += 6.
+ * `aligned`: *w is 4-byte aligned, so the DSP path loads the weight words and each column's two words with
+ * mote_load_pair. */
+#if MOTE_DSP
+/* One pixel of a group: its column's words x0, x1 against rows a (ae, ao) and b (be, bo), into *pa and *pb. */
+MOTE_INLINE static void mote_im2col_pixel(int32_t ae, int32_t ao, int32_t be, int32_t bo, uint32_t x0, uint32_t x1,
+                                          uint32_t *pa, uint32_t *pb)
+{
+    *pa = (uint32_t)__smlad(ae, (int32_t)x0, (int32_t)*pa);
+    *pb = (uint32_t)__smlad(be, (int32_t)x0, (int32_t)*pb);
+    *pa = (uint32_t)__smlad(ao, (int32_t)x1, (int32_t)*pa);
+    *pb = (uint32_t)__smlad(bo, (int32_t)x1, (int32_t)*pb);
+}
+#endif
+
+MOTE_INLINE static void mote_im2col_group(const int8_t **w, const uint32_t **c, uint32_t acc[6], int aligned)
 {
 #if MOTE_DSP
-    uint32_t va, vb, x0, x1, y0, y1;
+    uint32_t va, vb, x0, x1;
     int32_t ae, ao, be, bo;
     if (aligned) {
         const uint32_t *q = (const uint32_t *)(const void *)*w;
         mote_load_pair(&q, &va, &vb);
         *w = (const int8_t *)(const void *)q;
-        mote_load_pair(c, &x0, &x1);
-        mote_load_pair(c, &y0, &y1);
     } else {
-        /* Plain loads throughout: with the columns by LDRD and the weights not, GCC 12 spilled (47 instructions
-         * per 32 multiply-accumulates against 38). */
         memcpy(&va, *w, 4);
         memcpy(&vb, *w + 4, 4);
         *w += 8;
-        x0 = (*c)[0];
-        x1 = (*c)[1];
-        y0 = (*c)[2];
-        y1 = (*c)[3];
-        *c += 4;
     }
     ae = (int32_t)mote_sxtb16_even(va);
     ao = (int32_t)mote_sxtb16_odd(va);
     be = (int32_t)mote_sxtb16_even(vb);
     bo = (int32_t)mote_sxtb16_odd(vb);
-    acc[0] = (uint32_t)__smlad(ae, (int32_t)x0, (int32_t)acc[0]);
-    acc[2] = (uint32_t)__smlad(be, (int32_t)x0, (int32_t)acc[2]);
-    acc[0] = (uint32_t)__smlad(ao, (int32_t)x1, (int32_t)acc[0]);
-    acc[2] = (uint32_t)__smlad(bo, (int32_t)x1, (int32_t)acc[2]);
-    acc[1] = (uint32_t)__smlad(ae, (int32_t)y0, (int32_t)acc[1]);
-    acc[3] = (uint32_t)__smlad(be, (int32_t)y0, (int32_t)acc[3]);
-    acc[1] = (uint32_t)__smlad(ao, (int32_t)y1, (int32_t)acc[1]);
-    acc[3] = (uint32_t)__smlad(bo, (int32_t)y1, (int32_t)acc[3]);
+    if (aligned) {
+        mote_load_pair(c, &x0, &x1);
+        mote_im2col_pixel(ae, ao, be, bo, x0, x1, &acc[0], &acc[3]);
+        mote_load_pair(c, &x0, &x1);
+        mote_im2col_pixel(ae, ao, be, bo, x0, x1, &acc[1], &acc[4]);
+        mote_load_pair(c, &x0, &x1);
+        mote_im2col_pixel(ae, ao, be, bo, x0, x1, &acc[2], &acc[5]);
+    } else {
+        /* Plain loads throughout: with the columns by LDRD and the weights not, GCC 12 spilled. */
+        const uint32_t *const q = *c;
+        mote_im2col_pixel(ae, ao, be, bo, q[0], q[1], &acc[0], &acc[3]);
+        mote_im2col_pixel(ae, ao, be, bo, q[2], q[3], &acc[1], &acc[4]);
+        mote_im2col_pixel(ae, ao, be, bo, q[4], q[5], &acc[2], &acc[5]);
+        *c += 6;
+    }
 #else
     const int8_t *const p = *w;
     const uint32_t *const q = *c;
     const uint32_t w0 = MOTE_U(p[0]), w1 = MOTE_U(p[1]), w2 = MOTE_U(p[2]), w3 = MOTE_U(p[3]);
     const uint32_t v0 = MOTE_U(p[4]), v1 = MOTE_U(p[5]), v2 = MOTE_U(p[6]), v3 = MOTE_U(p[7]);
-    const uint32_t x0 = mote_half(q[0], 0), x2 = mote_half(q[0], 1);
-    const uint32_t x1 = mote_half(q[1], 0), x3 = mote_half(q[1], 1);
-    const uint32_t y0 = mote_half(q[2], 0), y2 = mote_half(q[2], 1);
-    const uint32_t y1 = mote_half(q[3], 0), y3 = mote_half(q[3], 1);
+    int32_t j;
     (void)aligned;
-    acc[0] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3;
-    acc[1] += w0 * y0 + w1 * y1 + w2 * y2 + w3 * y3;
-    acc[2] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3;
-    acc[3] += v0 * y0 + v1 * y1 + v2 * y2 + v3 * y3;
+    for (j = 0; j < 3; ++j) {
+        const uint32_t x0 = mote_half(q[2 * j], 0), x2 = mote_half(q[2 * j], 1);
+        const uint32_t x1 = mote_half(q[2 * j + 1], 0), x3 = mote_half(q[2 * j + 1], 1);
+        acc[j] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3;
+        acc[3 + j] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3;
+    }
     *w += 8;
-    *c += 4;
+    *c += 6;
 #endif
 }
 
-/* Every whole group of the 2x2 block, two a step, then an odd last one; returns the weights after them. Inlined
+/* Every whole group of the 2x3 block, two a step, then an odd last one; returns the weights after them. Inlined
  * with `aligned` a constant, so each caller's loop is specialised. */
 MOTE_INLINE static const int8_t *mote_im2col_groups(const int8_t *w, const uint32_t *c, int32_t groups,
-                                                    uint32_t acc[4], int aligned)
+                                                    uint32_t acc[6], int aligned)
 {
-    const uint32_t *const end = c + 8 * (groups >> 1);
+    const uint32_t *const end = c + 12 * (groups >> 1);
     while (c != end) {
         mote_im2col_group(&w, &c, acc, aligned);
         mote_im2col_group(&w, &c, acc, aligned);
@@ -857,14 +884,15 @@ MOTE_INLINE static const int8_t *mote_im2col_groups(const int8_t *w, const uint3
     return w;
 }
 
-/* Output channels a and b (their rows in MOTE_WEIGHTS_INT8_PAIRS order at w; a lone last channel's row paired with
- * itself) at the pixel pair: acc = base + row . column over all taps, requantized, stored at oa[0..1] and
- * ob[0..1]. One function per block so that GCC gives its loop every register (inlined into the pixel loop it
- * spilled a pointer and the counter inside the loop, and reloaded the requantization constants around each
- * store). Two groups a step: with MOTE_LDRD and word-aligned weights 32 instructions for 32 multiply-accumulates
- * under GCC 12 -O2, else 38 (one group a step 21 for 16; with the two rows apart, two pointers, the unrolled loop
- * spilled). Weights are word-aligned where the layer's array is (GCC aligns arrays at -O2, not at -Os) and each
- * pair of rows is a whole number of words (an even row length). */
+/* `count` pairs of output channels from d on (their rows consecutive at w, in MOTE_WEIGHTS_INT8_PAIRS order; a
+ * lone last channel's row paired with itself) at the block's pixels: acc = base + row . column over all taps,
+ * requantized, stored at oa[0..2] and oa[second..second + 2] (second = pixels, or 0 for a lone channel stored
+ * twice), the next pair 2 * pixels on. One function for the whole loop, so that GCC gives the taps' loop every
+ * register (inlined into the pixel loop it spilled a pointer and the counter inside the loop), the pair's
+ * constants are read once per call, and there is one call per set of pixels. Two groups a step: with MOTE_LDRD
+ * and word-aligned weights, 2 LDRD of weights, 6 of columns, 8 SXTB16 and 24 SMLAD for 48 multiply-accumulates.
+ * Weights are word-aligned where the layer's array is (GCC aligns arrays at -O2, not at -Os) and each pair of
+ * rows is a whole number of words (an even row length). */
 MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair_in, const mote_im2col_rows *d, int32_t count,
                                             const int8_t *w, int8_t *oa, int32_t second)
 {
@@ -875,14 +903,15 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair_in, con
     const int32_t step = 2 * pair->pixels;
     local.out = &out;
     for (; d != last; ++d) {
-        uint32_t acc[4];
-        int8_t *const ob = oa + second;
+        uint32_t acc[6];
         const int8_t *wb;
         int32_t k;
         acc[0] = d->base_a;
         acc[1] = acc[0];
-        acc[2] = d->base_b;
-        acc[3] = acc[2];
+        acc[2] = acc[0];
+        acc[3] = d->base_b;
+        acc[4] = acc[3];
+        acc[5] = acc[3];
         if (MOTE_LDRD && ((uintptr_t)w & 3u) == 0) {
             w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 1);
         } else {
@@ -891,13 +920,16 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair_in, con
         /* The tails: row a's taps mod 4, then row b's. */
         wb = w + pair->tail_taps;
         for (k = 0; k < pair->tail_taps; ++k) {
-            acc[0] += MOTE_U(w[k]) * MOTE_U(pair->tail[k]);
-            acc[1] += MOTE_U(w[k]) * MOTE_U(pair->tail[4 + k]);
-            acc[2] += MOTE_U(wb[k]) * MOTE_U(pair->tail[k]);
-            acc[3] += MOTE_U(wb[k]) * MOTE_U(pair->tail[4 + k]);
+            const uint32_t x0 = MOTE_U(pair->tail[k]), x1 = MOTE_U(pair->tail[4 + k]), x2 = MOTE_U(pair->tail[8 + k]);
+            acc[0] += MOTE_U(w[k]) * x0;
+            acc[1] += MOTE_U(w[k]) * x1;
+            acc[2] += MOTE_U(w[k]) * x2;
+            acc[3] += MOTE_U(wb[k]) * x0;
+            acc[4] += MOTE_U(wb[k]) * x1;
+            acc[5] += MOTE_U(wb[k]) * x2;
         }
         w = wb + pair->tail_taps;
-        mote_im2col_store(pair, acc[0], acc[1], acc[2], acc[3], &d->sa, &d->sb, oa, ob);
+        mote_im2col_store(pair, acc, 3, &d->sa, &d->sb, oa, oa + second);
         oa += step;
     }
 }
@@ -966,8 +998,12 @@ MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, con
         mote_i4_quarter(&c, a0, a1, b0, b1, &s00, &s10);
         mote_i4_quarter(&c, a0, a1, b0, b1, &s01, &s11);
     }
-    mote_im2col_store(pair, base_a + MOTE_U(mote_asr(s00, 4)), base_a + MOTE_U(mote_asr(s01, 4)),
-                      base_b + MOTE_U(mote_asr(s10, 4)), base_b + MOTE_U(mote_asr(s11, 4)), sa, sb, oa, ob);
+    {
+        /* Two pixels: acc[2] and acc[5] are not read. */
+        const uint32_t acc[6] = {base_a + MOTE_U(mote_asr(s00, 4)), base_a + MOTE_U(mote_asr(s01, 4)), 0,
+                                 base_b + MOTE_U(mote_asr(s10, 4)), base_b + MOTE_U(mote_asr(s11, 4)), 0};
+        mote_im2col_store(pair, acc, 2, sa, sb, oa, ob);
+    }
 #else
     uint32_t a00 = base_a, a01 = base_a, a10 = base_b, a11 = base_b;
     int32_t t;
@@ -992,7 +1028,10 @@ MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, con
         wb += 4;
         c += 8;
     }
-    mote_im2col_store(pair, a00, a01, a10, a11, sa, sb, oa, ob);
+    {
+        const uint32_t acc[6] = {a00, a01, 0, a10, a11, 0};
+        mote_im2col_store(pair, acc, 2, sa, sb, oa, ob);
+    }
 #endif
 }
 
@@ -1008,7 +1047,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
     mote_im2col_rows *const rows_of = (mote_im2col_rows *)p->scratch; /* [(channels + 1) / 2] */
     uint32_t *const cols = (uint32_t *)(rows_of + (channels + 1) / 2);
-    int8_t *const bytes = (int8_t *)(cols + 4 * groups4);
+    int8_t *const bytes = (int8_t *)(cols + 6 * groups4);
     /* After the int8 column and its spare bytes, a pair of rows in MOTE_WEIGHTS_INT8_PAIRS order: int4, the
      * current block's two rows, decoded; int8, the lone last row of an odd channel count paired with itself. */
     const int int4 = int4_pairs != NULL;
@@ -1017,10 +1056,12 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     const int pointwise = p->kernel_height == 1 && p->kernel_width == 1;
     /* int4 rows of whole groups of eight taps are read in place (mote_im2col_block_i4), not decoded per block. */
     const int nibbles = int4 && (taps & 7) == 0 && taps < 0x20000;
-    int16_t tail[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    /* Pixels per block: three (mote_im2col_block), two where int4 rows are read in place. */
+    const int32_t step = nibbles ? 2 : 3;
+    int16_t tail[3][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
     int fast = 1, bounded = 1;
-    int32_t n, m, q;
+    int32_t n, m, q, j;
 
     for (m = 0; m < channels; ++m) {
         /* int8: row m is slot m & 1 of the pair at row m & ~1 (channels * taps bytes in all), a lone row in order. */
@@ -1044,7 +1085,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     pair.groups = nibbles ? taps >> 3 : groups4;
     pair.tail_taps = nibbles ? 0 : taps & 3;
     pair.out = &out_clamp;
-    pair.two = 1;
+    pair.count = step;
     pair.pixels = pixels;
     if (!int4 && lone >= 0) {
         mote_pair_row(p->weights + lone * taps, taps, rows, 0);
@@ -1053,35 +1094,27 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     for (n = 0; n < p->batch; ++n) {
         const int8_t *x = input + n * p->in_channels * p->in_height * p->in_width;
         int8_t *out = output + n * channels * pixels;
-        for (q = 0; q < pixels; q += 2) {
-            /* A lone last pixel fills both columns and is stored once. */
-            const int two = q + 1 < pixels;
-            const int32_t q1 = two ? q + 1 : q;
-            if (nibbles) {
-                if (pointwise) {
-                    mote_im2col_pointwise_bytes(p, x, q / ow, q % ow, pad, bytes);
+        for (q = 0; q < pixels; q += step) {
+            /* Past the last pixel, the columns repeat it; those outputs are not stored. */
+            pair.count = pixels - q < step ? pixels - q : step;
+            for (j = 0; j < step; ++j) {
+                const int32_t qj = j < pair.count ? q + j : pixels - 1;
+                if (nibbles) {
+                    if (pointwise) {
+                        mote_im2col_pointwise_bytes(p, x, qj / ow, qj % ow, pad, bytes);
+                    } else {
+                        mote_im2col_bytes(p, x, qj / ow, qj % ow, pad, bytes);
+                    }
+                    mote_im2col_widen8(bytes, cols, j, taps);
+                } else if (pointwise) {
+                    mote_im2col_pointwise(p, x, qj / ow, qj % ow, pad, cols, tail, j);
                 } else {
-                    mote_im2col_bytes(p, x, q / ow, q % ow, pad, bytes);
+                    if (j < pair.count) {
+                        mote_im2col_bytes(p, x, qj / ow, qj % ow, pad, bytes);
+                    }
+                    mote_im2col_widen(bytes, cols, tail, j, taps);
                 }
-                mote_im2col_widen8(bytes, cols, 0, taps);
-                if (pointwise) {
-                    mote_im2col_pointwise_bytes(p, x, q1 / ow, q1 % ow, pad, bytes);
-                } else {
-                    mote_im2col_bytes(p, x, q1 / ow, q1 % ow, pad, bytes);
-                }
-                mote_im2col_widen8(bytes, cols, 1, taps);
-            } else if (pointwise) {
-                mote_im2col_pointwise(p, x, q / ow, q % ow, pad, cols, tail, 0);
-                mote_im2col_pointwise(p, x, q1 / ow, q1 % ow, pad, cols, tail, 1);
-            } else {
-                mote_im2col_bytes(p, x, q / ow, q % ow, pad, bytes);
-                mote_im2col_widen(bytes, cols, tail, 0, taps);
-                if (two) {
-                    mote_im2col_bytes(p, x, q1 / ow, q1 % ow, pad, bytes);
-                }
-                mote_im2col_widen(bytes, cols, tail, 1, taps);
             }
-            pair.two = two;
             if (!int4) {
                 /* The hot loop: every pair of channels in one call, the lone last channel in another. */
                 mote_im2col_block(&pair, rows_of, channels >> 1, p->weights, out + q, pixels);

@@ -66,11 +66,11 @@ final class ArenaPlanTests: XCTestCase {
     func testReusesMemory() {
         // chain: input 64, conv out 256 (reshape shares it), logits 10, probabilities 10 (softmax in place).
         // Peak: input + conv output + the conv's im2col scratch (4 output channels, 9 taps: 4 × 24 bytes of
-        // per-channel base and scale, two int16 columns of the 8 taps in whole groups of four = 32 bytes, one
-        // int8 column of 9 + 4 spare bytes: 141, aligned 144) = 464; logits fit into the freed input bytes.
+        // per-channel base and scale, three int16 columns of the 8 taps in whole groups of four = 48 bytes, one
+        // int8 column of 9 + 4 spare bytes: 157, aligned 160) = 480; logits fit into the freed input bytes.
         let plan = ArenaPlan.plan(TestModels.chain())
-        XCTAssertEqual(MemoryPlanner.im2colScratchBytes(outChannels: 4, taps: 9), 141)
-        XCTAssertEqual(plan.size, 64 + 256 + 144)
+        XCTAssertEqual(MemoryPlanner.im2colScratchBytes(outChannels: 4, taps: 9), 157)
+        XCTAssertEqual(plan.size, 64 + 256 + 160)
         XCTAssertEqual(plan.offsets[1], plan.offsets[2], "flatten in place")
         XCTAssertEqual(plan.offsets[3], plan.offsets[4], "softmax in place")
         XCTAssertEqual(plan.inPlace, [false, true, false, true])

@@ -55,17 +55,17 @@ final class WeightStorageReportTests: XCTestCase {
     }
 
     /// The int4 conv (3 output channels, 9 taps) runs mote_conv's im2col path: per pair of channels (the lone
-    /// third counts as one) two bases and two mote_scales (2 · 48 bytes), two int16 columns of the 8 taps in whole
-    /// groups of four (32), one int8 column with 4 spare bytes (13) and the block's two decoded rows (18): 159
-    /// bytes inside the arena while it runs, next to the 16-byte input and the 48-byte output (223 in use); at
-    /// 4-byte offsets 16 + 48 + 160.
+    /// third counts as one) two bases and two mote_scales (2 · 48 bytes), three int16 columns of the 8 taps in
+    /// whole groups of four (48), one int8 column with 4 spare bytes (13) and the block's two decoded rows (18):
+    /// 175 bytes inside the arena while it runs, next to the 16-byte input and the 48-byte output (239 in use); at
+    /// 4-byte offsets 16 + 48 + 176.
     func testScratchCountsAsRAM() {
         let r = report()
-        XCTAssertEqual(r.layers[0].scratchBytes, 2 * 48 + 32 + 13 + 18)
-        XCTAssertEqual(r.layers[0].ramBytes, 223)
-        XCTAssertEqual(r.arenaBytes, 224)
-        XCTAssertEqual(r.ramBytes, 224)
-        XCTAssertEqual(r.arena.peakScratchBytes, 159)
+        XCTAssertEqual(r.layers[0].scratchBytes, 2 * 48 + 48 + 13 + 18)
+        XCTAssertEqual(r.layers[0].ramBytes, 239)
+        XCTAssertEqual(r.arenaBytes, 240)
+        XCTAssertEqual(r.ramBytes, 240)
+        XCTAssertEqual(r.arena.peakScratchBytes, 175)
     }
 
     func testJSONAndMarkdownNameWidthAndStorage() throws {
@@ -76,7 +76,7 @@ final class WeightStorageReportTests: XCTestCase {
         XCTAssertEqual(layers[0]["weight_storage"] as? String, "dense")
         XCTAssertEqual(layers[2]["weight_storage"] as? String, "sparse")
         XCTAssertEqual(layers[2]["weight_non_zeros"] as? Int, 5)
-        XCTAssertEqual(layers[0]["scratch_bytes"] as? Int, 159)
+        XCTAssertEqual(layers[0]["scratch_bytes"] as? Int, 175)
         // A layer without weights: the keys are there, null.
         XCTAssertTrue(layers[1]["weight_bits"] is NSNull)
         XCTAssertTrue(layers[1]["weight_storage"] is NSNull)
@@ -84,7 +84,7 @@ final class WeightStorageReportTests: XCTestCase {
 
         let md = r.markdown()
         XCTAssertTrue(md.contains("| &nbsp;&nbsp;weights (int8, int4; sparse in 1 of 2 layers) | 35 |"), md)
-        XCTAssertTrue(md.contains("| 14 | int4 dense, 27 non-zeros, scratch 159 B |"), md)
+        XCTAssertTrue(md.contains("| 14 | int4 dense, 27 non-zeros, scratch 175 B |"), md)
         XCTAssertTrue(md.contains("| 21 | int8 sparse, 5 non-zeros |"), md)
         XCTAssertTrue(md.contains("of which kernel scratch"), md)
     }
