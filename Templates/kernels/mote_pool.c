@@ -39,6 +39,34 @@ static int32_t mote_pool_counted(const mote_pool_params *p, int32_t origin, int3
     return hi - lo;
 }
 
+/* The sum of the n int8 at x. Under DSP four a word: SXTAB16 adds bytes 0 and 2 (and, of the word rotated by 8,
+ * bytes 1 and 3) into the two int16 halves of an accumulator; at most 256 words a run keep every half within
+ * int16 (256 * -128 = -32768), and one SMLAD against (1, 1) adds both halves to the sum. */
+static int32_t mote_pool_sum(const int8_t *x, int32_t n)
+{
+    int32_t sum = 0;
+    const int8_t *const end = x + n;
+#if MOTE_DSP
+    while (end - x >= 4) {
+        const int32_t words = (int32_t)((end - x) >> 2) < 256 ? (int32_t)((end - x) >> 2) : 256;
+        const int8_t *const stop = x + 4 * words;
+        uint32_t even = 0, odd = 0;
+        for (; x != stop; x += 4) {
+            uint32_t v;
+            memcpy(&v, x, 4);
+            even = (uint32_t)__sxtab16((int32_t)even, (int32_t)v);
+            odd = (uint32_t)__sxtab16((int32_t)odd, (int32_t)((v >> 8) | (v << 24)));
+        }
+        sum = __smlad((int32_t)even, 0x00010001, sum);
+        sum = __smlad((int32_t)odd, 0x00010001, sum);
+    }
+#endif
+    for (; x != end; ++x) {
+        sum += *x;
+    }
+    return sum;
+}
+
 /* Max (kind 0): the largest tap inside the input, starting from -128 (TFLite's lowest()), then clamped.
  * Average (kind 1): the sum of the taps inside the input, plus zero_point for each counted pad tap, divided
  * by the counted taps rounding half away from zero (mote_rounded_div), then clamped. Input and output share
@@ -77,10 +105,20 @@ void mote_pool(const mote_pool_params *p, const int8_t *input, int8_t *output)
                     const int32_t inside = (ky_hi - ky_lo) * (kx_hi - kx_lo);
                     int32_t divisor = inside;
                     int32_t sum = 0;
-                    for (ky = ky_lo; ky < ky_hi; ++ky) {
-                        const int32_t row = (iy0 + ky * p->dilation_height) * p->in_width + ix0;
-                        for (kx = kx_lo; kx < kx_hi; ++kx) {
-                            sum += x[row + kx * p->dilation_width];
+                    if (p->dilation_width == 1 && p->dilation_height == 1 && kx_lo == 0 && kx_hi == p->in_width &&
+                        ix0 == 0) {
+                        /* Whole rows, one after the other: one run (a global average pool is one plane). */
+                        sum = mote_pool_sum(x + (iy0 + ky_lo) * p->in_width, (ky_hi - ky_lo) * p->in_width);
+                    } else {
+                        for (ky = ky_lo; ky < ky_hi; ++ky) {
+                            const int32_t row = (iy0 + ky * p->dilation_height) * p->in_width + ix0;
+                            if (p->dilation_width == 1) {
+                                sum += mote_pool_sum(x + row + kx_lo, kx_hi - kx_lo);
+                            } else {
+                                for (kx = kx_lo; kx < kx_hi; ++kx) {
+                                    sum += x[row + kx * p->dilation_width];
+                                }
+                            }
                         }
                     }
                     if (p->count_include_pad) {

@@ -144,7 +144,14 @@ final class HandComputedTests: XCTestCase {
                  input: [1, 2, 3, 4]),
             // Max pool whose outer windows lie wholly in the padding (pads 1, kernel 1): −128, then the clamp [−100, 127].
             pool(.max, h: 1, w: 1, oh: 1, ow: 3, kh: 1, kw: 1, pads: (0, 1, 0, 1), clamp: (-100, 127), input: [7]),
-        ], expected: [[3], [2, -2, 6, -1], [4, -6], [4, 5, 6], [7, 5, 8], [2, 2, 0], [-100, 7, -100]], "pool")
+            // Global averages long enough for several 256-word runs of the DSP sum (int16 halves): 48×48 of −128
+            // (2304 bytes) → −128; 47×47 (2209 bytes, an odd tail) of 1000 × −128 then 1209 × 127:
+            // (−128000 + 153543) / 2209 = 11.56 → 12.
+            pool(.average, h: 48, w: 48, oh: 1, ow: 1, kh: 48, kw: 48, input: Array(repeating: -128, count: 2304)),
+            pool(.average, h: 47, w: 47, oh: 1, ow: 1, kh: 47, kw: 47,
+                 input: Array(repeating: -128, count: 1000) + Array(repeating: 127, count: 1209)),
+        ], expected: [[3], [2, -2, 6, -1], [4, -6], [4, 5, 6], [7, 5, 8], [2, 2, 0], [-100, 7, -100], [-128], [12]],
+           "pool")
     }
 
     func testMean() throws {
