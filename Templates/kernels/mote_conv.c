@@ -430,7 +430,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     }
 }
 
-/* ---- im2col + 2x2 matrix product (groups 1, int8 or int4 weights, scratch given) --------------------------
+/* ---- im2col + 2x3 matrix product (groups 1, int8 or int4 weights, scratch given) --------------------------
  *
  * Per three output pixels, the three input columns (every tap of the window, k = (c * kernel_height + ky) *
  * kernel_width + kx, the weights' row order) are copied into the scratch as int16, padding taps holding the

@@ -663,7 +663,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     }
 }
 
-/* ---- im2col + 2x2 matrix product (groups 1, int8 or int4 weights, scratch given) --------------------------
+/* ---- im2col + 2x3 matrix product (groups 1, int8 or int4 weights, scratch given) --------------------------
  *
  * Per three output pixels, the three input columns (every tap of the window, k = (c * kernel_height + ky) *
  * kernel_width + kx, the weights' row order) are copied into the scratch as int16, padding taps holding the
@@ -3272,7 +3272,7 @@ static inline uint32_t mote_sxtb16_odd(uint32_t v)
  *                             given): rows 2j and 2j + 1 as, per group of four elements g < row_length / 4, the
  *                             four of row 2j then the four of row 2j + 1, then the row_length mod 4 left of row 2j,
  *                             then those of row 2j + 1; a lone last row (odd rows) in order. So one pointer walks
- *                             both rows of a 2x2 block, which leaves GCC the registers to take two groups a step. */
+ *                             both rows of a 2x3 block, which leaves GCC the registers to take two groups a step. */
 #define MOTE_WEIGHTS_INT8 0
 #define MOTE_WEIGHTS_INT4 1
 #define MOTE_WEIGHTS_INT8_SPARSE 2
