@@ -144,6 +144,8 @@ struct KernelDriver: Sendable {
                 + "qemu-system-arm; .ci/run does; these tests never skip)")
         }
         let core = try CortexM.core(named: "cortex-m4")
+        let source = dir.appendingPathComponent("kernel_driver.c")
+        try kernelDriverSource.write(to: source, atomically: true, encoding: .utf8)
         let script = dir.appendingPathComponent("link-m4.ld"), startup = dir.appendingPathComponent("startup-m4.c")
         try CortexM.linkerScript(for: core).write(to: script, atomically: true, encoding: .utf8)
         try cortexM4Startup.write(to: startup, atomically: true, encoding: .utf8)
@@ -152,7 +154,7 @@ struct KernelDriver: Sendable {
         let args = core.flags + ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "--specs=rdimon.specs",
                                  "-T", script.path, "-Wl," + symbols.map { "--defsym=" + $0 }.joined(separator: ","),
                                  "-I", KernelTestPaths.runtime.path, "-I", KernelTestPaths.kernels.path,
-                                 dir.appendingPathComponent("kernel_driver.c").path, startup.path]
+                                 source.path, startup.path]
             + (try KernelTestPaths.kernelSources()).map(\.path) + ["-o", exe]
         let result = try runProcess(gcc, args, in: dir)
         guard result.status == 0 else {
@@ -163,11 +165,14 @@ struct KernelDriver: Sendable {
 
     static let cortexM4Startup = #"""
         /* Reset for the kernel driver on the emulated Cortex-M4: .data from flash, the FPU on, then newlib's
-         * semihosting crt0 (_start: .bss, heap, stdio, argv from QEMU, main, exit). */
+         * semihosting crt0 (_start: .bss, heap, stdio, argv from QEMU, main, exit). A fault exits with status 3
+         * (the test then fails on the missing output) instead of running on until the time limit. */
         #include <stdint.h>
         extern uint32_t __data_load[], __data_start[], __data_end[], __stack_top[];
         extern void _start(void);
+        extern void _exit(int);
         void mote_reset(void);
+        void mote_fault(void);
         void mote_reset(void)
         {
             uint32_t *src = __data_load, *dst = __data_start;
@@ -176,8 +181,15 @@ struct KernelDriver: Sendable {
             __asm__ volatile("dsb\n\tisb" ::: "memory");
             _start();
         }
+        void mote_fault(void)
+        {
+            _exit(3);
+        }
         __attribute__((section(".vectors"), used))
-        static const uintptr_t vectors[2] = {(uintptr_t)__stack_top, (uintptr_t)mote_reset};
+        static const uintptr_t vectors[8] = {
+            (uintptr_t)__stack_top, (uintptr_t)mote_reset, (uintptr_t)mote_fault, (uintptr_t)mote_fault,
+            (uintptr_t)mote_fault, (uintptr_t)mote_fault, (uintptr_t)mote_fault, (uintptr_t)mote_fault,
+        };
 
         """#
 
@@ -190,7 +202,7 @@ struct KernelDriver: Sendable {
         if let core {
             // Under coreutils' timeout, so that a kernel stuck in a loop fails the test instead of hanging it.
             result = try runProcess(findTool("timeout") ?? "/usr/bin/timeout",
-                                    ["600", "qemu-system-arm", "-machine", core.machine, "-cpu", core.qemuCpu,
+                                    ["300", "qemu-system-arm", "-machine", core.machine, "-cpu", core.qemuCpu,
                                      "-nographic", "-monitor", "none", "-semihosting-config",
                                      "enable=on,target=native,arg=kernel_driver,arg=\(file.path)", "-kernel", executable],
                                     in: directory)
