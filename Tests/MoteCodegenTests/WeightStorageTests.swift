@@ -158,7 +158,7 @@ final class WeightStorageTests: XCTestCase {
     }
 
     /// Conv scratch lives in the arena, reserved for its layer: the int4 dense conv (8 channels, 3·3·3 = 27 taps)
-    /// runs im2col: 24 bytes per channel (base, mote_scale), two int16 columns of 24 taps (96), one int8 column and
+    /// runs im2col: 24 bytes per channel (base, mote_scale), three int16 columns of 24 taps (144), one int8 column and
     /// 4 spare bytes (31), two decoded rows (54); sparse 5 bytes per non-zero of the densest row plus the row,
     /// and for the padded 3×3 conv (dilation 2, groups 2) a band of its 3 group channels × 10 input rows (a block
     /// of all 6 output rows, within the 64 outputs a block may hold, + 2 · 2 dilated kernel rows) × 11 columns
@@ -171,7 +171,7 @@ final class WeightStorageTests: XCTestCase {
             return (0..<p.outChannels).map { m in p.weights[(m * n)..<((m + 1) * n)].filter { $0 != 0 }.count }.max() ?? 0
         }
         guard case .conv(let c2) = model.layers[1].op, case .conv(let c3) = model.layers[2].op else { return XCTFail() }
-        XCTAssertEqual(plan.scratchBytes, [24 * 8 + 96 + 31 + 54, 5 * densestRow(c2) + 8, 5 * densestRow(c3) + 27 + 3 * 10 * 11, 0, 0, 0])
+        XCTAssertEqual(plan.scratchBytes, [24 * 8 + 144 + 31 + 54, 5 * densestRow(c2) + 8, 5 * densestRow(c3) + 27 + 3 * 10 * 11, 0, 0, 0])
         let source = try Codegen.emit(model, options: CodegenOptions(name: "st", toolVersion: "1", modelHash: "ab"))[1].contents
         for layer in 0..<3 {
             XCTAssertTrue(source.contains(".scratch = st_arena.bytes + \(plan.scratchOffsets[layer]),"), "layer \(layer)")
