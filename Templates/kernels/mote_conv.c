@@ -313,7 +313,7 @@ static const int8_t *mote_transpose3x3(const int8_t *k, int8_t *t)
 void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int4_pairs)[2], const int8_t *input,
                                    int8_t *output)
 {
-    /* Everything in the orientation the loops walk: rows of `cols` outputs, rows_out of them. */
+    /* Everything in the orientation the loops walk: oh rows of ow outputs. */
     const int flip = MOTE_DEPTHWISE_FLIP(p->out_height, p->out_width);
     const int32_t in_rows = flip ? p->in_width : p->in_height, in_cols = flip ? p->in_height : p->in_width;
     const int32_t pad_top = flip ? p->pad_left : p->pad_top, pad_left = flip ? p->pad_top : p->pad_left;
@@ -451,6 +451,9 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * one pair of rows in MOTE_WEIGHTS_INT8_PAIRS order: for int4 weights (mote_conv_int4 calls this too) the block's
  * two rows decoded, for int8 weights with an odd channel count the lone last row paired with itself. */
 
+/* Words per group of four taps in the pair-order buffer: two for each of the block's three columns. */
+#define MOTE_IM2COL_GROUP_WORDS 6
+
 /* The window of output pixel (oy, ox) as int8 in tap order, padding taps = pad. */
 static void mote_im2col_bytes(const mote_conv_params *p, const int8_t *x, int32_t oy, int32_t ox, int8_t pad,
                               int8_t *dst)
@@ -565,7 +568,7 @@ static void mote_im2col_widen(const int8_t *src, uint32_t *words, int16_t tail[3
         dst[1] = (MOTE_U(src[k + 1]) & 0xFFFFu) | (MOTE_U(src[k + 3]) << 16);
         (void)v;
 #endif
-        dst += 6;
+        dst += MOTE_IM2COL_GROUP_WORDS;
     }
     for (; k < taps; ++k) {
         tail[which][k & 3] = src[k];
@@ -591,7 +594,7 @@ static void mote_im2col_pointwise(const mote_conv_params *p, const int8_t *x, in
         for (; c + 4 <= channels; c += 4) {
             dst[0] = pair;
             dst[1] = pair;
-            dst += 6;
+            dst += MOTE_IM2COL_GROUP_WORDS;
         }
         for (; c < channels; ++c) {
             tail[which][c & 3] = pad;
@@ -601,7 +604,7 @@ static void mote_im2col_pointwise(const mote_conv_params *p, const int8_t *x, in
     for (; c + 4 <= channels; c += 4) {
         dst[0] = (MOTE_U(src[0]) & 0xFFFFu) | (MOTE_U(src[2 * plane]) << 16);
         dst[1] = (MOTE_U(src[plane]) & 0xFFFFu) | (MOTE_U(src[3 * plane]) << 16);
-        dst += 6;
+        dst += MOTE_IM2COL_GROUP_WORDS;
         src += 4 * plane;
     }
     for (; c < channels; ++c) {
@@ -773,8 +776,8 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const ui
 }
 
 /* The words p[0] and p[1], then p += 2. GCC 12 loads adjacent words one LDR each and steps the pointer with an
- * ADD of its own, so under GCC or clang on Thumb-2 this is one post-incrementing LDRD by inline assembly: the
- * block's loop goes from 38 to 32 instructions per 32 multiply-accumulates. LDRD needs p 4-byte aligned
+ * ADD of its own, so under GCC or clang on Thumb-2 this is one post-incrementing LDRD by inline assembly (with
+ * the 2x2 block it took the loop from 38 to 32 instructions per 32 multiply-accumulates). LDRD needs p 4-byte aligned
  * (uint32_t * promises it; a core faults on an unaligned LDRD even where LDR may be unaligned). */
 #if MOTE_DSP && defined(__GNUC__) && defined(__thumb2__)
 #define MOTE_LDRD 1
@@ -801,10 +804,6 @@ MOTE_INLINE static void mote_load_pair(const uint32_t **p, uint32_t *lo, uint32_
 }
 #endif
 
-/* One group of four taps of the 2x3 block: (*w)[0..3] of row a and (*w)[4..7] of row b (MOTE_WEIGHTS_INT8_PAIRS
- * order) against (*c)[2j..2j+1] (pixel j), added to acc = {a0, a1, a2, b0, b1, b2}; then *w += 8 and *c += 6.
- * `aligned`: *w is 4-byte aligned, so the DSP path loads the weight words and each column's two words with
- * mote_load_pair. */
 #if MOTE_DSP
 /* One pixel of a group: its column's words x0, x1 against rows a (ae, ao) and b (be, bo), into *pa and *pb. */
 MOTE_INLINE static void mote_im2col_pixel(int32_t ae, int32_t ao, int32_t be, int32_t bo, uint32_t x0, uint32_t x1,
@@ -817,6 +816,10 @@ MOTE_INLINE static void mote_im2col_pixel(int32_t ae, int32_t ao, int32_t be, in
 }
 #endif
 
+/* One group of four taps of the 2x3 block: (*w)[0..3] of row a and (*w)[4..7] of row b (MOTE_WEIGHTS_INT8_PAIRS
+ * order) against (*c)[2j..2j+1] (pixel j), added to acc = {a0, a1, a2, b0, b1, b2}; then *w += 8 and
+ * *c += MOTE_IM2COL_GROUP_WORDS. `aligned`: *w is 4-byte aligned, so the DSP path loads the weight words and
+ * each column's two words with mote_load_pair. */
 MOTE_INLINE static void mote_im2col_group(const int8_t **w, const uint32_t **c, uint32_t acc[6], int aligned)
 {
 #if MOTE_DSP
@@ -848,7 +851,7 @@ MOTE_INLINE static void mote_im2col_group(const int8_t **w, const uint32_t **c, 
         mote_im2col_pixel(ae, ao, be, bo, q[0], q[1], &acc[0], &acc[3]);
         mote_im2col_pixel(ae, ao, be, bo, q[2], q[3], &acc[1], &acc[4]);
         mote_im2col_pixel(ae, ao, be, bo, q[4], q[5], &acc[2], &acc[5]);
-        *c += 6;
+        *c += MOTE_IM2COL_GROUP_WORDS;
     }
 #else
     const int8_t *const p = *w;
@@ -864,7 +867,7 @@ MOTE_INLINE static void mote_im2col_group(const int8_t **w, const uint32_t **c, 
         acc[3 + j] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3;
     }
     *w += 8;
-    *c += 6;
+    *c += MOTE_IM2COL_GROUP_WORDS;
 #endif
 }
 
@@ -873,7 +876,7 @@ MOTE_INLINE static void mote_im2col_group(const int8_t **w, const uint32_t **c, 
 MOTE_INLINE static const int8_t *mote_im2col_groups(const int8_t *w, const uint32_t *c, int32_t groups,
                                                     uint32_t acc[6], int aligned)
 {
-    const uint32_t *const end = c + 12 * (groups >> 1);
+    const uint32_t *const end = c + 2 * MOTE_IM2COL_GROUP_WORDS * (groups >> 1);
     while (c != end) {
         mote_im2col_group(&w, &c, acc, aligned);
         mote_im2col_group(&w, &c, acc, aligned);
@@ -934,6 +937,7 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair_in, con
     }
 }
 
+/* One row of `taps` int8 weights into slot `which` (0: row a, 1: row b) of a MOTE_WEIGHTS_INT8_PAIRS pair at dst. */
 static void mote_pair_row(const int8_t *row, int32_t taps, int8_t *dst, int32_t which)
 {
     const int32_t groups = taps >> 2, tail = taps & 3;
@@ -1047,7 +1051,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
     mote_im2col_rows *const rows_of = (mote_im2col_rows *)p->scratch; /* [(channels + 1) / 2] */
     uint32_t *const cols = (uint32_t *)(rows_of + (channels + 1) / 2);
-    int8_t *const bytes = (int8_t *)(cols + 6 * groups4);
+    int8_t *const bytes = (int8_t *)(cols + MOTE_IM2COL_GROUP_WORDS * groups4);
     /* After the int8 column and its spare bytes, a pair of rows in MOTE_WEIGHTS_INT8_PAIRS order: int4, the
      * current block's two rows, decoded; int8, the lone last row of an odd channel count paired with itself. */
     const int int4 = int4_pairs != NULL;
@@ -1085,7 +1089,6 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     pair.groups = nibbles ? taps >> 3 : groups4;
     pair.tail_taps = nibbles ? 0 : taps & 3;
     pair.out = &out_clamp;
-    pair.count = step;
     pair.pixels = pixels;
     if (!int4 && lone >= 0) {
         mote_pair_row(p->weights + lone * taps, taps, rows, 0);

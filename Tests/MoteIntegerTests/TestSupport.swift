@@ -83,7 +83,7 @@ struct KernelDriver: Sendable {
     var core: CortexM.Core? = nil
 
     /// The host builds every differential test runs: the warning-strict release build and the sanitizer build.
-    /// Each also runs on the Cortex-M4 (`cortexM4`), where the DSP paths (SMLAD, LDRD) are compiled in.
+    /// Every case also runs on the Cortex-M4 build (`buildCortexM4`), where the DSP paths (SMLAD, LDRD) are compiled in.
     static let flavours: [(label: String, flags: [String])] = [
         ("O2-strict", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]),
         ("asan-ubsan", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g",
