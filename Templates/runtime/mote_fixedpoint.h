@@ -299,6 +299,60 @@ static inline int32_t mote_scale_bounded(int32_t acc, const mote_scale *s)
     return mote_asr(mote_i32_from_bits((uint32_t)h + s->half + 1u - ((uint32_t)h >> 31)), s->right);
 }
 
+/* The kernels' fused requantization where the clamp is the whole int8 range (o->full): mote_scale_bounded, the
+ * zero point and the rounding in one multiply-accumulate, then a shift and a saturation (SMMLAR, ASR, SSAT).
+ * With h = SRDHM = floor((2 acc M + 2^31) / 2^32), RDBPOT gives floor((h + k) / 2^right) with k = 2^(right-1) -
+ * [h < 0], and the zero point times 2^right adds exactly zp after the shift. Adding an integer K to h is adding
+ * K 2^32 before the floor: h + K = floor((K 2^32 + 2 acc M + 2^31) / 2^32), SMMLAR(2 acc, M, K). For M >= 0,
+ * [h < 0] may be taken as [acc < 0]: they differ only where h = 0 and acc < 0, and there both give
+ * floor(k / 2^right) = 0 (right >= 1). mote_fused_ok: mote_bounded_ok (|h| <= 2^30), M >= 0, right <= 22 and
+ * |zp| <= 128, so |K| <= 129 * 2^22 and h + K fits in int32. Where zp = -128 (a fused ReLU) the correction may go
+ * (fix = 0, mote_fused_fix): it changes only ties of h < 0, whose results are <= 0 either way and saturate to
+ * -128. Equal to mote_requantize wherever it applies; the tests run both on the same cases. */
+typedef struct {
+    int32_t multiplier;
+    int32_t addend; /* 2^(right-1) + zero_point * 2^right */
+    uint32_t right;
+} mote_fused;
+
+static inline int mote_fused_ok(const mote_scale *s, const mote_out *o, uint64_t bound)
+{
+    return mote_bounded_ok(s, bound) && o->full && s->right <= 22u && s->multiplier >= 0;
+}
+
+static inline mote_fused mote_fused_init(const mote_scale *s, const mote_out *o)
+{
+    mote_fused f;
+    f.multiplier = s->multiplier;
+    f.right = s->right & 31u;
+    f.addend = mote_i32_from_bits((1u << ((s->right - 1u) & 31u)) + ((uint32_t)o->zero_point << f.right));
+    return f;
+}
+
+static inline int mote_fused_fix(const mote_out *o)
+{
+    return o->zero_point != -128;
+}
+
+/* The int8 result in an int32 (stored to an int8_t it needs no sign extension first); fix = mote_fused_fix, a
+ * constant where inlined. */
+static inline int32_t mote_fused_apply(int32_t acc, const mote_fused *f, int fix)
+{
+    const int32_t k = fix ? f->addend + mote_asr(acc, 31u) : f->addend;
+    int32_t v;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(acc * 2), "r"(f->multiplier), "r"(k));
+#else
+    v = mote_i32_from_bits((uint32_t)(((uint64_t)((int64_t)acc * 2 * f->multiplier) + 0x80000000u) >> 32)) + k;
+#endif
+    v = mote_asr(v, f->right);
+#if defined(__ARM_FEATURE_SAT)
+    return __ssat(v, 8);
+#else
+    return v < -128 ? -128 : (v > 127 ? 127 : v);
+#endif
+}
+
 /* A bound on |acc| for one output channel of `taps` products: |bias| + (128 + |input_offset|) * 128 * taps
  * (|w| <= 128, an int8 input plus the offset), in 64 bits so that no tap count overflows it. */
 static inline uint64_t mote_acc_bound(int32_t bias, int32_t input_offset, int32_t taps)

@@ -13,6 +13,8 @@
 //   B acc mult shift zp lo hi  mote_out_narrow(mote_scale_bounded(acc, ...)) where mote_bounded_ok with bound |acc|
 //                              (mote_out_full where the clamp is the whole int8 range), else mote_requant_apply
 //                              (zp in -128..127)
+//   U acc mult shift zp lo hi  mote_fused_apply(acc, ..., mote_fused_fix) where mote_fused_ok with bound |acc|, else
+//                              mote_requant_apply (zp in -128..127)
 //   t x                        mote_sat_i8(x)
 //   d sum count                mote_rounded_div(sum, count)
 //   a x1 x2 <12 params>        mote_add_elem(x1, x2, &params), params in mote_add_elem_params field order
@@ -35,6 +37,7 @@ static int arity(char op)
     case 'Q': return 6;
     case 'F': return 6;
     case 'B': return 6;
+    case 'U': return 6;
     case 't': return 1;
     case 'd': return 2;
     case 'a': return 14;
@@ -102,6 +105,15 @@ int main(void)
             result = !mote_bounded_ok(&sc, bound) ? mote_out_apply(mote_scale_apply((int32_t)v[0], &sc), &out)
                      : out.full ? mote_out_full(mote_scale_bounded((int32_t)v[0], &sc), &out)
                                 : mote_out_narrow(mote_scale_bounded((int32_t)v[0], &sc), &out);
+            break;
+        }
+        case 'U': {
+            const mote_scale sc = mote_scale_init((int32_t)v[1], (int32_t)v[2]);
+            const mote_out out = mote_out_init((int32_t)v[3], (int8_t)v[4], (int8_t)v[5]);
+            const uint64_t bound = v[0] < 0 ? (uint64_t)(-v[0]) : (uint64_t)v[0];
+            const mote_fused f = mote_fused_init(&sc, &out);
+            result = mote_fused_ok(&sc, &out, bound) ? mote_fused_apply((int32_t)v[0], &f, mote_fused_fix(&out))
+                                                     : mote_out_apply(mote_scale_apply((int32_t)v[0], &sc), &out);
             break;
         }
         case 't':

@@ -34,6 +34,7 @@ final class SwiftVersusCTests: XCTestCase {
             if (-128...127).contains(zp) {
                 append("F \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
                 append("B \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
+                append("U \(acc) \(m) \(s) \(zp) \(lo) \(hi)", answer)
             }
         }
         mutating func saturate(_ x: Int32) {
@@ -104,6 +105,23 @@ final class SwiftVersusCTests: XCTestCase {
                 for acc: Int32 in -40...40 { c.requantize(acc, m, s, 3, -128, 127) }
             }
         }
+        // The fused form's domain (mote_fused_ok: also M >= 0, right shift <= 22) at its edges: the largest zero
+        // points at the largest shift it takes and the first it refuses, accumulators whose SRDHM is 0 or a
+        // rounding tie for either sign (M = 2^30 halves them exactly), and a negative multiplier it must refuse.
+        for s: Int32 in [-1, -2, -7, -21, -22, -23] {
+            for m: Int32 in [0, 1, 1 << 30, (1 << 30) + 1, 1_518_500_250, Int32.max, -(1 << 30)] {
+                for zp: Int32 in [-128, -127, -1, 0, 5, 127] {
+                    for acc: Int32 in [-(1 << 30) + 1, (1 << 30) - 1, 1 << 30, 987_654_321, -987_654_321] {
+                        c.requantize(acc, m, s, zp, -128, 127)
+                    }
+                    for acc: Int32 in -20...20 { c.requantize(acc, m, s, zp, -128, 127) }
+                    for k: Int32 in [1, 3, 1001] {
+                        let tie = k << (-s)
+                        for acc in [tie - 1, tie, tie + 1, -tie - 1, -tie, -tie + 1] { c.requantize(acc, m, s, zp, -128, 127) }
+                    }
+                }
+            }
+        }
         for x: Int32 in -300...300 { c.saturate(x) }
         for sum in edgeInt32 {
             for count: Int32 in [Int32.min, -5, -1, 0, 1, 2, 3, 4, 5, 7, 9, 16, 25, 49, 1 << 20, Int32.max] {
@@ -159,6 +177,11 @@ final class SwiftVersusCTests: XCTestCase {
                 c.requantize(rng.nextInt32(), Int32.random(in: (1 << 30)...Int32.max, using: &rng),
                              Int32.random(in: -31...30, using: &rng), Int32.random(in: -128...127, using: &rng),
                              Int8.random(in: -128...0, using: &rng), Int8.random(in: 0...127, using: &rng))
+                // A kernel's usual case, which the fast forms (B, F, U) take: a bounded accumulator, a right
+                // shift, the whole int8 range.
+                c.requantize(Int32.random(in: -(1 << 30) + 1...(1 << 30) - 1, using: &rng) >> Int32.random(in: 0...20, using: &rng),
+                             Int32.random(in: (1 << 30)...Int32.max, using: &rng), Int32.random(in: -24...0, using: &rng),
+                             Int32.random(in: -128...127, using: &rng), -128, 127)
             case 7:
                 let s = { (r: inout SeededGenerator) in Double(Float(Double.random(in: 0.001...0.2, using: &r))) }
                 let s1 = s(&rng), s2 = s(&rng), so = s(&rng)

@@ -430,15 +430,25 @@ static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2]
     return dst;
 }
 
-/* count accumulators of one channel to int8, stored `step` bytes apart from out: kind 2 mote_scale_bounded, 1
- * mote_rounding_apply, 0 mote_scale_apply, then mote_out_full where it applies (kinds 1, 2), else mote_out_narrow
- * (one loop per kind, so that each keeps the channel's constants in registers). Inlined with step 1 too, where
- * each store steps its pointer by itself. */
+/* count accumulators of one channel to int8, stored `step` bytes apart from out: kind 3 mote_fused_apply, 2
+ * mote_scale_bounded, 1 mote_rounding_apply, 0 mote_scale_apply, then mote_out_full where it applies (kinds 1, 2),
+ * else mote_out_narrow (one loop per kind, so that each keeps the channel's constants in registers). Inlined with
+ * step 1 too, where each store steps its pointer by itself. */
 MOTE_INLINE static void mote_requant_run(const int32_t *acc, int32_t count, int32_t step, int kind,
                                          const mote_scale *s, const mote_out *o, int8_t *out)
 {
     const int32_t *const end = acc + count;
-    if (kind == 2 && o->full) {
+    if (kind == 3 && mote_fused_fix(o)) {
+        const mote_fused f = mote_fused_init(s, o);
+        for (; acc != end; ++acc, out += step) {
+            *out = (int8_t)mote_fused_apply(*acc, &f, 1);
+        }
+    } else if (kind == 3) {
+        const mote_fused f = mote_fused_init(s, o);
+        for (; acc != end; ++acc, out += step) {
+            *out = (int8_t)mote_fused_apply(*acc, &f, 0);
+        }
+    } else if (kind == 2 && o->full) {
         for (; acc != end; ++acc, out += step) {
             *out = (int8_t)mote_out_full(mote_scale_bounded(*acc, s), o);
         }
@@ -592,9 +602,10 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
             const uint32_t base =
                 (uint32_t)p->bias[m] + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
             const mote_scale scale = mote_scale_init(p->multiplier[m], p->shift[m]);
-            const int kind = mote_bounded_ok(&scale, mote_acc_bound(p->bias[m], p->input_offset, 9))
-                                 ? 2
-                                 : mote_rounding_ok(&scale);
+            const uint64_t bound = mote_acc_bound(p->bias[m], p->input_offset, 9);
+            const int kind = mote_fused_ok(&scale, &out_clamp, bound)
+                                 ? 3
+                                 : (mote_bounded_ok(&scale, bound) ? 2 : mote_rounding_ok(&scale));
             int8_t *const out = output + (n * p->out_channels + m) * p->out_height * p->out_width;
 #if MOTE_DSP
             /* Per kernel row: (w0, w2) as an int16 pair; then w1 of each row. */
@@ -922,9 +933,14 @@ static uint32_t mote_row_sum(const int8_t *w, int32_t taps, int32_t which, int i
 
 /* The per-layer constants of one block's two channels a, b (b = a for a lone last channel), in the scratch: so a
  * block call needs four arguments, all in registers, and the pixel loop no arithmetic per block. */
+typedef union {
+    mote_scale scale; /* pair->fast 0..2 */
+    mote_fused fused; /* pair->fast 3 */
+} mote_im2col_scale;
+
 typedef struct {
-    mote_scale sa, sb;       /* requantization, hoisted */
-    uint32_t base_a, base_b; /* bias + input_offset * row sum */
+    mote_im2col_scale sa, sb; /* requantization, hoisted */
+    uint32_t base_a, base_b;  /* bias + input_offset * row sum */
 } mote_im2col_rows;
 
 /* What every block of one set of pixels shares. */
@@ -935,7 +951,8 @@ typedef struct {
     int32_t tail_taps;       /* taps mod 4 */
     const mote_out *out;
     int32_t count;           /* pixels that exist (the last one's column repeats in the others, not stored) */
-    int32_t fast;            /* 2: every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
+    int32_t fast;            /* 3: every channel mote_fused_ok (mote_fused_apply, the rows hold mote_fused); 2:
+                              * every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
                               * mote_rounding_ok (mote_rounding_apply); 0: mote_scale_apply */
     int32_t full;            /* fast and out->full: mote_out_full, else mote_out_narrow */
     int32_t pixels;          /* outputs per channel */
@@ -947,54 +964,70 @@ typedef struct {
  * register (with a test per value it did not merge them). All results before any store: an int8_t store may
  * alias the constants. Inlined into each block function. */
 MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const uint32_t acc[6], int32_t n,
-                                          const mote_scale *sa, const mote_scale *sb, int8_t *oa, int8_t *ob)
+                                          const mote_im2col_scale *ua, const mote_im2col_scale *ub, int8_t *oa,
+                                          int8_t *ob)
 {
-    int32_t v0, v1, v2 = 0, v3, v4, v5 = 0;
-    int32_t r0, r1, r2, r3, r4, r5;
+    int32_t r0, r1, r2 = 0, r3, r4, r5 = 0;
     const int32_t count = pair->count;
-    if (pair->fast == 2) {
-        v0 = mote_scale_bounded(mote_i32_from_bits(acc[0]), sa);
-        v1 = mote_scale_bounded(mote_i32_from_bits(acc[1]), sa);
-        v3 = mote_scale_bounded(mote_i32_from_bits(acc[3]), sb);
-        v4 = mote_scale_bounded(mote_i32_from_bits(acc[4]), sb);
+    if (pair->fast == 3) {
+        /* With the sign correction whatever the zero point: without it where it may go, GCC 12 allocated the
+         * block's registers worse (KWS +43 k instructions). */
+        const mote_fused fa = ua->fused, fb = ub->fused;
+        r0 = mote_fused_apply(mote_i32_from_bits(acc[0]), &fa, 1);
+        r1 = mote_fused_apply(mote_i32_from_bits(acc[1]), &fa, 1);
+        r3 = mote_fused_apply(mote_i32_from_bits(acc[3]), &fb, 1);
+        r4 = mote_fused_apply(mote_i32_from_bits(acc[4]), &fb, 1);
         if (n == 3) {
-            v2 = mote_scale_bounded(mote_i32_from_bits(acc[2]), sa);
-            v5 = mote_scale_bounded(mote_i32_from_bits(acc[5]), sb);
-        }
-    } else if (pair->fast) {
-        const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
-        v0 = mote_rounding_apply(mote_i32_from_bits(acc[0]), sa, &ra);
-        v1 = mote_rounding_apply(mote_i32_from_bits(acc[1]), sa, &ra);
-        v3 = mote_rounding_apply(mote_i32_from_bits(acc[3]), sb, &rb);
-        v4 = mote_rounding_apply(mote_i32_from_bits(acc[4]), sb, &rb);
-        if (n == 3) {
-            v2 = mote_rounding_apply(mote_i32_from_bits(acc[2]), sa, &ra);
-            v5 = mote_rounding_apply(mote_i32_from_bits(acc[5]), sb, &rb);
+            r2 = mote_fused_apply(mote_i32_from_bits(acc[2]), &fa, 1);
+            r5 = mote_fused_apply(mote_i32_from_bits(acc[5]), &fb, 1);
         }
     } else {
-        v0 = mote_scale_apply(mote_i32_from_bits(acc[0]), sa);
-        v1 = mote_scale_apply(mote_i32_from_bits(acc[1]), sa);
-        v3 = mote_scale_apply(mote_i32_from_bits(acc[3]), sb);
-        v4 = mote_scale_apply(mote_i32_from_bits(acc[4]), sb);
-        if (n == 3) {
-            v2 = mote_scale_apply(mote_i32_from_bits(acc[2]), sa);
-            v5 = mote_scale_apply(mote_i32_from_bits(acc[5]), sb);
+        const mote_scale *const sa = &ua->scale, *const sb = &ub->scale;
+        int32_t v0, v1, v2 = 0, v3, v4, v5 = 0;
+        if (pair->fast == 2) {
+            v0 = mote_scale_bounded(mote_i32_from_bits(acc[0]), sa);
+            v1 = mote_scale_bounded(mote_i32_from_bits(acc[1]), sa);
+            v3 = mote_scale_bounded(mote_i32_from_bits(acc[3]), sb);
+            v4 = mote_scale_bounded(mote_i32_from_bits(acc[4]), sb);
+            if (n == 3) {
+                v2 = mote_scale_bounded(mote_i32_from_bits(acc[2]), sa);
+                v5 = mote_scale_bounded(mote_i32_from_bits(acc[5]), sb);
+            }
+        } else if (pair->fast) {
+            const mote_rounding ra = mote_rounding_init(sa), rb = mote_rounding_init(sb);
+            v0 = mote_rounding_apply(mote_i32_from_bits(acc[0]), sa, &ra);
+            v1 = mote_rounding_apply(mote_i32_from_bits(acc[1]), sa, &ra);
+            v3 = mote_rounding_apply(mote_i32_from_bits(acc[3]), sb, &rb);
+            v4 = mote_rounding_apply(mote_i32_from_bits(acc[4]), sb, &rb);
+            if (n == 3) {
+                v2 = mote_rounding_apply(mote_i32_from_bits(acc[2]), sa, &ra);
+                v5 = mote_rounding_apply(mote_i32_from_bits(acc[5]), sb, &rb);
+            }
+        } else {
+            v0 = mote_scale_apply(mote_i32_from_bits(acc[0]), sa);
+            v1 = mote_scale_apply(mote_i32_from_bits(acc[1]), sa);
+            v3 = mote_scale_apply(mote_i32_from_bits(acc[3]), sb);
+            v4 = mote_scale_apply(mote_i32_from_bits(acc[4]), sb);
+            if (n == 3) {
+                v2 = mote_scale_apply(mote_i32_from_bits(acc[2]), sa);
+                v5 = mote_scale_apply(mote_i32_from_bits(acc[5]), sb);
+            }
         }
-    }
-    if (pair->full) {
-        r0 = mote_out_full(v0, pair->out);
-        r1 = mote_out_full(v1, pair->out);
-        r2 = mote_out_full(v2, pair->out);
-        r3 = mote_out_full(v3, pair->out);
-        r4 = mote_out_full(v4, pair->out);
-        r5 = mote_out_full(v5, pair->out);
-    } else {
-        r0 = mote_out_narrow(v0, pair->out);
-        r1 = mote_out_narrow(v1, pair->out);
-        r2 = mote_out_narrow(v2, pair->out);
-        r3 = mote_out_narrow(v3, pair->out);
-        r4 = mote_out_narrow(v4, pair->out);
-        r5 = mote_out_narrow(v5, pair->out);
+        if (pair->full) {
+            r0 = mote_out_full(v0, pair->out);
+            r1 = mote_out_full(v1, pair->out);
+            r2 = mote_out_full(v2, pair->out);
+            r3 = mote_out_full(v3, pair->out);
+            r4 = mote_out_full(v4, pair->out);
+            r5 = mote_out_full(v5, pair->out);
+        } else {
+            r0 = mote_out_narrow(v0, pair->out);
+            r1 = mote_out_narrow(v1, pair->out);
+            r2 = mote_out_narrow(v2, pair->out);
+            r3 = mote_out_narrow(v3, pair->out);
+            r4 = mote_out_narrow(v4, pair->out);
+            r5 = mote_out_narrow(v5, pair->out);
+        }
     }
     oa[0] = (int8_t)r0;
     ob[0] = (int8_t)r3;
@@ -1208,7 +1241,7 @@ MOTE_NOINLINE static void mote_im2col_block_i4(const mote_im2col_pair *pair, con
                                                const uint8_t *wa, const uint8_t *wb, int8_t *oa, int8_t *ob)
 {
     const uint32_t base_a = d->base_a, base_b = d->base_b;
-    const mote_scale *const sa = &d->sa, *const sb = &d->sb;
+    const mote_im2col_scale *const sa = &d->sa, *const sb = &d->sb;
     const uint32_t *c = pair->cols;
     const uint32_t *const end = c + 8 * pair->groups;
 #if MOTE_DSP
@@ -1297,7 +1330,7 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     const int32_t step = nibbles ? 2 : 3;
     int16_t tail[3][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
     mote_im2col_pair pair;
-    int fast = 1, bounded = 1;
+    int fast = 1, bounded = 1, fused = 1;
     int32_t n, m, q, j;
 
     for (m = 0; m < channels; ++m) {
@@ -1305,17 +1338,27 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
         const uint32_t sum = int4 ? mote_row_sum(mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows), taps, 0, 1)
                                   : mote_row_sum(p->weights + (m & ~1) * taps, taps, m & 1, m == lone);
         mote_im2col_rows *const d = &rows_of[m >> 1];
-        mote_scale *const scale = (m & 1) != 0 ? &d->sb : &d->sa;
+        const mote_scale *const scale = &((m & 1) != 0 ? &d->sb : &d->sa)->scale;
+        const uint64_t bound = mote_acc_bound(p->bias[m], p->input_offset, taps);
         *((m & 1) != 0 ? &d->base_b : &d->base_a) = (uint32_t)p->bias[m] + sum * offset;
-        *scale = mote_scale_init(p->multiplier[m], p->shift[m]);
+        ((m & 1) != 0 ? &d->sb : &d->sa)->scale = mote_scale_init(p->multiplier[m], p->shift[m]);
         if (m == lone) {
             d->sb = d->sa;
             d->base_b = d->base_a;
         }
         fast = fast && mote_rounding_ok(scale);
-        bounded = bounded && mote_bounded_ok(scale, mote_acc_bound(p->bias[m], p->input_offset, taps));
+        bounded = bounded && mote_bounded_ok(scale, bound);
+        fused = fused && mote_fused_ok(scale, &out_clamp, bound);
     }
-    pair.fast = bounded ? 2 : fast;
+    if (fused) {
+        /* Every channel takes mote_fused_apply: its constants replace the scale's. */
+        for (m = 0; m < (channels + 1) / 2; ++m) {
+            const mote_scale sa = rows_of[m].sa.scale, sb = rows_of[m].sb.scale;
+            rows_of[m].sa.fused = mote_fused_init(&sa, &out_clamp);
+            rows_of[m].sb.fused = mote_fused_init(&sb, &out_clamp);
+        }
+    }
+    pair.fast = fused ? 3 : (bounded ? 2 : fast);
     pair.full = pair.fast != 0 && out_clamp.full;
     pair.cols = cols;
     pair.tail = &tail[0][0];
@@ -3069,6 +3112,60 @@ static inline int32_t mote_scale_bounded(int32_t acc, const mote_scale *s)
     h = mote_i32_from_bits((uint32_t)(((uint64_t)((int64_t)acc * 2 * s->multiplier) + 0x80000000u) >> 32));
 #endif
     return mote_asr(mote_i32_from_bits((uint32_t)h + s->half + 1u - ((uint32_t)h >> 31)), s->right);
+}
+
+/* The kernels' fused requantization where the clamp is the whole int8 range (o->full): mote_scale_bounded, the
+ * zero point and the rounding in one multiply-accumulate, then a shift and a saturation (SMMLAR, ASR, SSAT).
+ * With h = SRDHM = floor((2 acc M + 2^31) / 2^32), RDBPOT gives floor((h + k) / 2^right) with k = 2^(right-1) -
+ * [h < 0], and the zero point times 2^right adds exactly zp after the shift. Adding an integer K to h is adding
+ * K 2^32 before the floor: h + K = floor((K 2^32 + 2 acc M + 2^31) / 2^32), SMMLAR(2 acc, M, K). For M >= 0,
+ * [h < 0] may be taken as [acc < 0]: they differ only where h = 0 and acc < 0, and there both give
+ * floor(k / 2^right) = 0 (right >= 1). mote_fused_ok: mote_bounded_ok (|h| <= 2^30), M >= 0, right <= 22 and
+ * |zp| <= 128, so |K| <= 129 * 2^22 and h + K fits in int32. Where zp = -128 (a fused ReLU) the correction may go
+ * (fix = 0, mote_fused_fix): it changes only ties of h < 0, whose results are <= 0 either way and saturate to
+ * -128. Equal to mote_requantize wherever it applies; the tests run both on the same cases. */
+typedef struct {
+    int32_t multiplier;
+    int32_t addend; /* 2^(right-1) + zero_point * 2^right */
+    uint32_t right;
+} mote_fused;
+
+static inline int mote_fused_ok(const mote_scale *s, const mote_out *o, uint64_t bound)
+{
+    return mote_bounded_ok(s, bound) && o->full && s->right <= 22u && s->multiplier >= 0;
+}
+
+static inline mote_fused mote_fused_init(const mote_scale *s, const mote_out *o)
+{
+    mote_fused f;
+    f.multiplier = s->multiplier;
+    f.right = s->right & 31u;
+    f.addend = mote_i32_from_bits((1u << ((s->right - 1u) & 31u)) + ((uint32_t)o->zero_point << f.right));
+    return f;
+}
+
+static inline int mote_fused_fix(const mote_out *o)
+{
+    return o->zero_point != -128;
+}
+
+/* The int8 result in an int32 (stored to an int8_t it needs no sign extension first); fix = mote_fused_fix, a
+ * constant where inlined. */
+static inline int32_t mote_fused_apply(int32_t acc, const mote_fused *f, int fix)
+{
+    const int32_t k = fix ? f->addend + mote_asr(acc, 31u) : f->addend;
+    int32_t v;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(acc * 2), "r"(f->multiplier), "r"(k));
+#else
+    v = mote_i32_from_bits((uint32_t)(((uint64_t)((int64_t)acc * 2 * f->multiplier) + 0x80000000u) >> 32)) + k;
+#endif
+    v = mote_asr(v, f->right);
+#if defined(__ARM_FEATURE_SAT)
+    return __ssat(v, 8);
+#else
+    return v < -128 ? -128 : (v > 127 ? 127 : v);
+#endif
 }
 
 /* A bound on |acc| for one output channel of `taps` products: |bias| + (128 + |input_offset|) * 128 * taps
