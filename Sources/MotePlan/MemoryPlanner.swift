@@ -60,12 +60,14 @@ public enum MemoryPlanner {
     public static let im2colMinPointwiseChannels = 16
 
     /// Whether `mote_conv`/`mote_conv_int4` run the dense-weight layer `p` through im2col (given its scratch):
-    /// groups 1, except 1×1 kernels over fewer than 16 channels, which run faster on the pointwise path (four
+    /// groups 1 and at least three output pixels (every block of the path is three pixels wide, so its stores
+    /// need no tests), except 1×1 kernels over fewer than 16 channels, which run faster on the pointwise path (four
     /// pixels per weight load; VWW's 8-channel layer 5.5 vs 6.9 instructions/MAC on Cortex-M4), and zero points
     /// whose padding value and clamp bounds fit the path's int8 and int16 arithmetic (always true of Mote's
     /// tensors). The C has the same rule (MOTE_CONV_IM2COL, MOTE_CONV_INT8_POINTS in mote_kernels.h).
     public static func takesIm2col(_ p: QConv) -> Bool {
-        p.groups == 1 && !(p.kernelHeight == 1 && p.kernelWidth == 1 && p.inChannels < im2colMinPointwiseChannels)
+        p.groups == 1 && p.outHeight * p.outWidth >= 3
+            && !(p.kernelHeight == 1 && p.kernelWidth == 1 && p.inChannels < im2colMinPointwiseChannels)
             && (-127...128).contains(p.inputOffset) && (-128...127).contains(p.outputZeroPoint)
     }
 

@@ -197,7 +197,8 @@ static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2]
     return dst;
 }
 
-/* count accumulators of one channel to int8, stored `step` bytes apart from out: kind 3 mote_fused_apply, 2
+/* count accumulators of one channel to int8, stored `step` bytes apart from out: kind 3 mote_fused_apply2 (the
+ * accumulators doubled), 2
  * mote_scale_bounded, 1 mote_rounding_apply, 0 mote_scale_apply, then mote_out_full where it applies (kinds 1, 2),
  * else mote_out_narrow (one loop per kind, so that each keeps the channel's constants in registers). Inlined with
  * step 1 too, where each store steps its pointer by itself. */
@@ -208,12 +209,12 @@ MOTE_INLINE static void mote_requant_run(const int32_t *acc, int32_t count, int3
     if (kind == 3 && mote_fused_fix(o)) {
         const mote_fused f = mote_fused_init(s, o);
         for (; acc != end; ++acc, out += step) {
-            *out = (int8_t)mote_fused_apply(*acc, &f, 1);
+            *out = (int8_t)mote_fused_apply2(*acc, &f, 1);
         }
     } else if (kind == 3) {
         const mote_fused f = mote_fused_init(s, o);
         for (; acc != end; ++acc, out += step) {
-            *out = (int8_t)mote_fused_apply(*acc, &f, 0);
+            *out = (int8_t)mote_fused_apply2(*acc, &f, 0);
         }
     } else if (kind == 2 && o->full) {
         for (; acc != end; ++acc, out += step) {
@@ -253,7 +254,30 @@ MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, in
     }
 }
 
+/* rows runs of ow accumulators (consecutive) to int8, run r's at out + r, each step bytes apart: the transposed
+ * store of a flipped depthwise walk (MOTE_DEPTHWISE_FLIP), one call per chunk instead of one per row. */
+MOTE_NOINLINE static void mote_requant_cols(const int32_t *acc, int32_t rows, int32_t ow, int32_t step, int kind,
+                                            const mote_scale *scale, const mote_out *out_clamp, int8_t *out)
+{
+    const mote_scale s = *scale;
+    const mote_out o = *out_clamp;
+    int32_t r;
+    for (r = 0; r < rows; ++r) {
+        mote_requant_run(acc + r * ow, ow, step, kind, &s, &o, out + r);
+    }
+}
+
 #if MOTE_DSP
+/* The depthwise row below as inline assembly where GCC or clang optimise for Thumb-2: GCC 12 spilled three values
+ * per pair of outputs in the C (31 instructions a pair); the assembly keeps its 13 values in registers (27: 3
+ * loads of a row's four bytes, 6 SXTB16, 12 multiply-accumulates, one STRD, base and the end from memory, the
+ * loop). Not at -O0, where GCC cannot give one statement 13 registers; MOTE_NO_ASM takes the C everywhere. */
+#if defined(__GNUC__) && defined(__thumb2__) && defined(__OPTIMIZE__) && !defined(MOTE_NO_ASM)
+#define MOTE_DW_ASM 1
+#else
+#define MOTE_DW_ASM 0
+#endif
+
 /* The products of the padded depthwise kernel at stride 1 along a row: `rows` output rows of `ow` from the padded
  * rows at r0 (pw bytes apart; output rows start `step` bytes apart, pw times the stride between rows) into
  * acc[rows * ow], k = the channel's (w0, w2) pairs and w1 per kernel row. Two outputs per
@@ -265,7 +289,54 @@ MOTE_NOINLINE static void mote_dw_rows_dsp(const int8_t *r0, int32_t pw, int32_t
                                            const int32_t *k, int32_t base, int32_t *acc)
 {
     const int32_t k02_0 = k[0], k02_1 = k[1], k02_2 = k[2], k1_0 = k[3], k1_1 = k[4], k1_2 = k[5];
-    int32_t row, ox;
+    int32_t row;
+#if MOTE_DW_ASM
+    /* w1 of kernel rows 0 and 1 as one int16 pair; base and the row's end in memory. */
+    const uint32_t k1_01 = ((uint32_t)k1_0 & 0xFFFFu) | ((uint32_t)k1_1 << 16);
+    int32_t ctx[2];
+    ctx[0] = base;
+    for (row = 0; row < rows; ++row) {
+        const int8_t *x = r0;
+        int32_t *a = acc;
+        int32_t a0, a1, xe, v;
+        ctx[1] = (int32_t)(uintptr_t)(x + ((ow + 1) & ~1));
+        __asm__ volatile("1:\n\t"
+                         "ldr %[v], [%[x]]\n\t"
+                         "ldr %[a1], [%[ctx]]\n\t"
+                         "sxtb16 %[xe], %[v]\n\t"
+                         "sxtb16 %[v], %[v], ror #8\n\t"
+                         "smlad %[a0], %[k0], %[xe], %[a1]\n\t"
+                         "smlad %[a1], %[k0], %[v], %[a1]\n\t"
+                         "smlabb %[a0], %[k1], %[v], %[a0]\n\t"
+                         "smlabt %[a1], %[k1], %[xe], %[a1]\n\t"
+                         "ldr %[v], [%[x], %[pw]]\n\t"
+                         "sxtb16 %[xe], %[v]\n\t"
+                         "sxtb16 %[v], %[v], ror #8\n\t"
+                         "smlad %[a0], %[k2], %[xe], %[a0]\n\t"
+                         "smlatb %[a0], %[k1], %[v], %[a0]\n\t"
+                         "smlad %[a1], %[k2], %[v], %[a1]\n\t"
+                         "smlatt %[a1], %[k1], %[xe], %[a1]\n\t"
+                         "ldr %[v], [%[x], %[pw], lsl #1]\n\t"
+                         "sxtb16 %[xe], %[v]\n\t"
+                         "sxtb16 %[v], %[v], ror #8\n\t"
+                         "smlad %[a0], %[k4], %[xe], %[a0]\n\t"
+                         "smlad %[a1], %[k4], %[v], %[a1]\n\t"
+                         "smlabb %[a0], %[k5], %[v], %[a0]\n\t"
+                         "smlabt %[a1], %[k5], %[xe], %[a1]\n\t"
+                         "adds %[x], %[x], #2\n\t"
+                         "strd %[a0], %[a1], [%[a]], #8\n\t"
+                         "ldr %[v], [%[ctx], #4]\n\t"
+                         "cmp %[x], %[v]\n\t"
+                         "bne 1b"
+                         : [x] "+r"(x), [a] "+r"(a), [a0] "=&r"(a0), [a1] "=&r"(a1), [xe] "=&r"(xe), [v] "=&r"(v)
+                         : [pw] "r"(pw), [k0] "r"(k02_0), [k2] "r"(k02_1), [k4] "r"(k02_2), [k1] "r"(k1_01),
+                           [k5] "r"(k1_2), [ctx] "r"(ctx)
+                         : "cc", "memory");
+        acc += ow;
+        r0 += step;
+    }
+#else
+    int32_t ox;
     for (row = 0; row < rows; ++row) {
         const int8_t *x = r0;
         for (ox = 0; ox < ow; ox += 2) {
@@ -291,6 +362,7 @@ MOTE_NOINLINE static void mote_dw_rows_dsp(const int8_t *r0, int32_t pw, int32_t
         acc += ow;
         r0 += step;
     }
+#endif
 }
 #endif
 
@@ -363,23 +435,26 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
             /* The kernel in the walked orientation (transposed where flipped), so that every tap below is at a
              * constant index. */
             const int8_t *const w = flip ? mote_transpose3x3(stored, transposed) : stored;
-            const uint32_t w0 = MOTE_U(w[0]), w1 = MOTE_U(w[1]), w2 = MOTE_U(w[2]);
-            const uint32_t w3 = MOTE_U(w[3]), w4 = MOTE_U(w[4]), w5 = MOTE_U(w[5]);
-            const uint32_t w6 = MOTE_U(w[6]), w7 = MOTE_U(w[7]), w8 = MOTE_U(w[8]);
-            const uint32_t base =
-                (uint32_t)p->bias[m] + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
             const mote_scale scale = mote_scale_init(p->multiplier[m], p->shift[m]);
             const uint64_t bound = mote_acc_bound(p->bias[m], p->input_offset, 9);
             const int kind = mote_fused_ok(&scale, &out_clamp, bound)
                                  ? 3
                                  : (mote_bounded_ok(&scale, bound) ? 2 : mote_rounding_ok(&scale));
+            /* Kind 3 takes the accumulators doubled (mote_fused_apply2): the weights and bias are, instead (2 w
+             * fits the DSP path's int16 halves). */
+            const uint32_t twice = kind == 3 ? 2u : 1u;
+            const uint32_t w0 = MOTE_U(w[0]) * twice, w1 = MOTE_U(w[1]) * twice, w2 = MOTE_U(w[2]) * twice;
+            const uint32_t w3 = MOTE_U(w[3]) * twice, w4 = MOTE_U(w[4]) * twice, w5 = MOTE_U(w[5]) * twice;
+            const uint32_t w6 = MOTE_U(w[6]) * twice, w7 = MOTE_U(w[7]) * twice, w8 = MOTE_U(w[8]) * twice;
+            const uint32_t base =
+                (uint32_t)p->bias[m] * twice + (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8) * offset;
             int8_t *const out = output + (n * p->out_channels + m) * p->out_height * p->out_width;
 #if MOTE_DSP
             /* Per kernel row: (w0, w2) as an int16 pair; then w1 of each row. */
             int32_t kernel[6];
             for (r = 0; r < 3; ++r) {
-                kernel[r] = (int32_t)((MOTE_U(w[3 * r]) & 0xFFFFu) | (MOTE_U(w[3 * r + 2]) << 16));
-                kernel[3 + r] = w[3 * r + 1];
+                kernel[r] = (int32_t)(((MOTE_U(w[3 * r]) * twice) & 0xFFFFu) | (MOTE_U(w[3 * r + 2]) * twice << 16));
+                kernel[3 + r] = w[3 * r + 1] * (int32_t)twice;
             }
 #endif
             for (r = first_row; r < last_row; ++r) {
@@ -428,10 +503,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
                     }
                 }
                 if (flip) {
-                    for (row = 0; row < rows; ++row) {
-                        mote_requant_row(acc + row * ow, ow, out_col, kind, &scale, &out_clamp,
-                                         out + (oy + row) * out_row);
-                    }
+                    mote_requant_cols(acc, rows, ow, out_col, kind, &scale, &out_clamp, out + oy * out_row);
                 } else {
                     /* The chunk's rows are contiguous in the output: one run. */
                     mote_requant_row(acc, rows * ow, 1, kind, &scale, &out_clamp, out + oy * out_row);
@@ -717,7 +789,6 @@ typedef struct {
     int32_t groups;          /* full groups of four taps */
     int32_t tail_taps;       /* taps mod 4 */
     const mote_out *out;
-    int32_t count;           /* pixels that exist (the last one's column repeats in the others, not stored) */
     int32_t fast;            /* 3: every channel mote_fused_ok (mote_fused_apply, the rows hold mote_fused); 2:
                               * every channel mote_bounded_ok (mote_scale_bounded); 1: every channel
                               * mote_rounding_ok (mote_rounding_apply); 0: mote_scale_apply */
@@ -726,27 +797,25 @@ typedef struct {
 } mote_im2col_pair;
 
 /* The end of a block: channel a's accumulators acc[0..n-1] and channel b's acc[3..3+n-1] (n = 2 or 3 pixels, a
- * constant where inlined) requantized by the layer's kind and stored at oa[0..] and ob[0..], for the pair->count
- * pixels that exist. One test of the kind per block, each branch written out, so that GCC keeps every value in a
+ * constant where inlined) requantized by the layer's kind and stored at oa[0..n-1] and ob[0..n-1]. One test of the kind per block, each branch written out, so that GCC keeps every value in a
  * register (with a test per value it did not merge them). All results before any store: an int8_t store may
  * alias the constants. Inlined into each block function. */
 MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const uint32_t acc[6], int32_t n,
                                           const mote_im2col_scale *ua, const mote_im2col_scale *ub, int8_t *oa,
                                           int8_t *ob)
 {
-    int32_t r0, r1, r2 = 0, r3, r4, r5 = 0;
-    const int32_t count = pair->count;
+    int8_t r0, r1, r2 = 0, r3, r4, r5 = 0;
     if (pair->fast == 3) {
         /* With the sign correction whatever the zero point: without it where it may go, GCC 12 allocated the
          * block's registers worse (KWS +43 k instructions). */
         const mote_fused fa = ua->fused, fb = ub->fused;
-        r0 = mote_fused_apply(mote_i32_from_bits(acc[0]), &fa, 1);
-        r1 = mote_fused_apply(mote_i32_from_bits(acc[1]), &fa, 1);
-        r3 = mote_fused_apply(mote_i32_from_bits(acc[3]), &fb, 1);
-        r4 = mote_fused_apply(mote_i32_from_bits(acc[4]), &fb, 1);
+        r0 = (int8_t)mote_fused_apply(mote_i32_from_bits(acc[0]), &fa, 1);
+        r1 = (int8_t)mote_fused_apply(mote_i32_from_bits(acc[1]), &fa, 1);
+        r3 = (int8_t)mote_fused_apply(mote_i32_from_bits(acc[3]), &fb, 1);
+        r4 = (int8_t)mote_fused_apply(mote_i32_from_bits(acc[4]), &fb, 1);
         if (n == 3) {
-            r2 = mote_fused_apply(mote_i32_from_bits(acc[2]), &fa, 1);
-            r5 = mote_fused_apply(mote_i32_from_bits(acc[5]), &fb, 1);
+            r2 = (int8_t)mote_fused_apply(mote_i32_from_bits(acc[2]), &fa, 1);
+            r5 = (int8_t)mote_fused_apply(mote_i32_from_bits(acc[5]), &fb, 1);
         }
     } else {
         const mote_scale *const sa = &ua->scale, *const sb = &ub->scale;
@@ -781,12 +850,12 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const ui
             }
         }
         if (pair->full) {
-            r0 = mote_out_full(v0, pair->out);
-            r1 = mote_out_full(v1, pair->out);
-            r2 = mote_out_full(v2, pair->out);
-            r3 = mote_out_full(v3, pair->out);
-            r4 = mote_out_full(v4, pair->out);
-            r5 = mote_out_full(v5, pair->out);
+            r0 = (int8_t)mote_out_full(v0, pair->out);
+            r1 = (int8_t)mote_out_full(v1, pair->out);
+            r2 = (int8_t)mote_out_full(v2, pair->out);
+            r3 = (int8_t)mote_out_full(v3, pair->out);
+            r4 = (int8_t)mote_out_full(v4, pair->out);
+            r5 = (int8_t)mote_out_full(v5, pair->out);
         } else {
             r0 = mote_out_narrow(v0, pair->out);
             r1 = mote_out_narrow(v1, pair->out);
@@ -798,11 +867,9 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const ui
     }
     oa[0] = (int8_t)r0;
     ob[0] = (int8_t)r3;
-    if (count > 1) {
-        oa[1] = (int8_t)r1;
-        ob[1] = (int8_t)r4;
-    }
-    if (n == 3 && count > 2) {
+    oa[1] = (int8_t)r1;
+    ob[1] = (int8_t)r4;
+    if (n == 3) {
         oa[2] = (int8_t)r2;
         ob[2] = (int8_t)r5;
     }
@@ -940,8 +1007,6 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair_in, con
     local.out = &out;
     for (; d != last; ++d) {
         uint32_t acc[6];
-        const int8_t *wb;
-        int32_t k;
         acc[0] = d->base_a;
         acc[1] = acc[0];
         acc[2] = acc[0];
@@ -953,18 +1018,23 @@ MOTE_NOINLINE static void mote_im2col_block(const mote_im2col_pair *pair_in, con
         } else {
             w = mote_im2col_groups(w, pair->cols, pair->groups, acc, 0);
         }
-        /* The tails: row a's taps mod 4, then row b's. */
-        wb = w + pair->tail_taps;
-        for (k = 0; k < pair->tail_taps; ++k) {
-            const uint32_t x0 = MOTE_U(pair->tail[k]), x1 = MOTE_U(pair->tail[4 + k]), x2 = MOTE_U(pair->tail[8 + k]);
-            acc[0] += MOTE_U(w[k]) * x0;
-            acc[1] += MOTE_U(w[k]) * x1;
-            acc[2] += MOTE_U(w[k]) * x2;
-            acc[3] += MOTE_U(wb[k]) * x0;
-            acc[4] += MOTE_U(wb[k]) * x1;
-            acc[5] += MOTE_U(wb[k]) * x2;
+        {
+            /* The tails: row a's taps mod 4, then row b's. (Behind a test of tail_taps, GCC 12 allocated the block's
+             * registers worse: KWS +79 k instructions.) */
+            const int8_t *const wb = w + pair->tail_taps;
+            int32_t k;
+            for (k = 0; k < pair->tail_taps; ++k) {
+                const uint32_t x0 = MOTE_U(pair->tail[k]), x1 = MOTE_U(pair->tail[4 + k]);
+                const uint32_t x2 = MOTE_U(pair->tail[8 + k]);
+                acc[0] += MOTE_U(w[k]) * x0;
+                acc[1] += MOTE_U(w[k]) * x1;
+                acc[2] += MOTE_U(w[k]) * x2;
+                acc[3] += MOTE_U(wb[k]) * x0;
+                acc[4] += MOTE_U(wb[k]) * x1;
+                acc[5] += MOTE_U(wb[k]) * x2;
+            }
+            w = wb + pair->tail_taps;
         }
-        w = wb + pair->tail_taps;
         mote_im2col_store(pair, acc, 3, &d->sa, &d->sb, oa, oa + second);
         oa += step;
     }
@@ -1141,10 +1211,11 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
         const int8_t *x = input + n * p->in_channels * p->in_height * p->in_width;
         int8_t *out = output + n * channels * pixels;
         for (q = 0; q < pixels; q += step) {
-            /* Past the last pixel, the columns repeat it; those outputs are not stored. */
-            pair.count = pixels - q < step ? pixels - q : step;
+            /* Every block is whole (pixels >= 3, MOTE_CONV_IM2COL): the last set of pixels ends at the last pixel,
+             * recomputing (the same bytes for) up to two before it, so that the stores need no tests. */
+            const int32_t q0 = q + step <= pixels ? q : pixels - step;
             for (j = 0; j < step; ++j) {
-                const int32_t qj = j < pair.count ? q + j : pixels - 1;
+                const int32_t qj = q0 + j;
                 if (nibbles) {
                     if (pointwise) {
                         mote_im2col_pointwise_bytes(p, x, qj / ow, qj % ow, pad, bytes);
@@ -1155,28 +1226,26 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
                 } else if (pointwise) {
                     mote_im2col_pointwise(p, x, qj / ow, qj % ow, pad, cols, tail, j);
                 } else {
-                    if (j < pair.count) {
-                        mote_im2col_bytes(p, x, qj / ow, qj % ow, pad, bytes);
-                    }
+                    mote_im2col_bytes(p, x, qj / ow, qj % ow, pad, bytes);
                     mote_im2col_widen(bytes, cols, tail, j, taps);
                 }
             }
             if (!int4) {
                 /* The hot loop: every pair of channels in one call, the lone last channel in another. */
-                mote_im2col_block(&pair, rows_of, channels >> 1, p->weights, out + q, pixels);
+                mote_im2col_block(&pair, rows_of, channels >> 1, p->weights, out + q0, pixels);
                 if (lone >= 0) {
                     /* Computed twice and stored twice (the same bytes). */
-                    mote_im2col_block(&pair, &rows_of[lone >> 1], 1, rows, out + lone * pixels + q, 0);
+                    mote_im2col_block(&pair, &rows_of[lone >> 1], 1, rows, out + lone * pixels + q0, 0);
                 }
                 continue;
             }
             for (m = 0; m < channels; m += 2) {
                 /* A lone last channel is computed and stored twice (the same bytes). */
                 const int32_t m1 = m + 1 < channels ? m + 1 : m;
-                int8_t *const oa = out + m * pixels + q;
+                int8_t *const oa = out + m * pixels + q0;
                 if (nibbles) {
                     mote_im2col_block_i4(&pair, &rows_of[m >> 1], p->weight_nibbles + (m * taps) / 2,
-                                         p->weight_nibbles + (m1 * taps) / 2, oa, out + m1 * pixels + q);
+                                         p->weight_nibbles + (m1 * taps) / 2, oa, out + m1 * pixels + q0);
                 } else {
                     /* Decoded and paired once per block (the column bytes are free by now): half a nibble per
                      * multiply-accumulate, and a copy. */

@@ -141,10 +141,12 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * accumulates that many rows before it requantizes them, the sparse band path decodes a channel once per that
  * many (MemoryPlanner.rowsPer64Outputs; it sizes both scratches by the same rule). */
 #define MOTE_ROWS_PER_64(ow, oh) ((ow) >= 64 ? 1 : (64 / (ow) < (oh) ? 64 / (ow) : (oh)))
-/* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1, except
- * 1x1 kernels over fewer than 16 input channels, which run faster on mote_conv's pointwise path. */
+/* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1 and at
+ * least three output pixels (the path's blocks are three pixels wide), except 1x1 kernels over fewer than 16 input
+ * channels, which run faster on mote_conv's pointwise path. */
 #define MOTE_CONV_IM2COL(p)                                                                                       \
-    ((p)->groups == 1 && !((p)->kernel_height == 1 && (p)->kernel_width == 1 && (p)->in_channels < 16))
+    ((p)->groups == 1 && (p)->out_height * (p)->out_width >= 3 &&                                                 \
+     !((p)->kernel_height == 1 && (p)->kernel_width == 1 && (p)->in_channels < 16))
 /* What both scratch paths assume of the zero points (always true of Mote's int8 tensors): the padding value
  * -input_offset is an int8, and the output zero point keeps the clamp bounds in -255..255. */
 #define MOTE_CONV_INT8_POINTS(p)                                                                                  \
