@@ -57,15 +57,16 @@ struct LayerEmitter {
             kernel = function + ".c"
             if function == "mote_conv_int4" { helpers = ["mote_conv.c"] }  // it runs mote_conv on each decoded row
             macs = p.macs
-            let w = try weightArrays(p.weights, p.weightStorage,
-                                     rowPairs: MemoryPlanner.pairsWeightRows(p, storage: p.weightStorage))
+            let pairs = MemoryPlanner.pairsWeightRows(p, storage: p.weightStorage)
+            let w = try weightArrays(p.weights, p.weightStorage, rowPairs: pairs)
             let scratch = scratchPointer()
             constants = w.bytes + 12 * p.outChannels
             details.append("kernel \(p.kernelHeight)x\(p.kernelWidth), stride \(p.strideHeight)x\(p.strideWidth), dilation \(p.dilationHeight)x\(p.dilationWidth), pad top \(p.padTop) left \(p.padLeft), groups \(p.groups)")
-            details.append("MACs \(p.macs); \(w.summary); bias \(4 * p.bias.count) bytes, requant \(8 * p.requant.count) bytes")
+            details.append("MACs \(p.macs); \(w.summary); bias \(4 * p.bias.count) bytes\(pairs ? " (input offset folded in)" : ""), requant \(8 * p.requant.count) bytes")
             if let note = scratch.note { details.append(note) }
             body += w.definitions
-            body += array("int32_t", symbol("bias"), p.bias.map(CText.int32))
+            // The im2col path (paired rows) multiplies the raw inputs: its bias carries the input offset.
+            body += array("int32_t", symbol("bias"), p.kernelBias(pairs: pairs).map(CText.int32))
             body += array("int32_t", symbol("multiplier"), p.requant.map { CText.int32($0.multiplier) })
             body += array("int32_t", symbol("shift"), p.requant.map { CText.int32($0.shift) })
             body += params("mote_conv_params", [
@@ -315,10 +316,15 @@ struct LayerEmitter {
     /// bias[m] + inputOffset · Σₖ w[m][k], wrapping like the kernel's int32 sum: the same accumulator, modulo
     /// 2³², as bias[m] + Σₖ w[m][k] · (x[k] + inputOffset).
     static func biasWithInputOffset(_ p: QDense) -> [Int32] {
-        (0..<p.outFeatures).map { m in
-            let row = p.weights[(m * p.inFeatures)..<((m + 1) * p.inFeatures)]
+        biasWithInputOffset(p.bias, p.weights, rowLength: p.inFeatures, inputOffset: p.inputOffset)
+    }
+
+    /// bias[m] + inputOffset · (sum of weight row m), modulo 2^32 like the kernels' accumulators.
+    static func biasWithInputOffset(_ bias: [Int32], _ weights: [Int8], rowLength: Int, inputOffset: Int32) -> [Int32] {
+        bias.indices.map { m in
+            let row = weights[(m * rowLength)..<((m + 1) * rowLength)]
             let sum = row.reduce(Int32(0)) { $0 &+ Int32($1) }
-            return p.bias[m] &+ p.inputOffset &* sum
+            return bias[m] &+ inputOffset &* sum
         }
     }
 
@@ -399,5 +405,13 @@ struct LayerEmitter {
             ("strides1", try list(b.strides1)),
             ("strides2", try list(b.strides2)),
         ], indent: "    ")
+    }
+}
+
+extension QConv {
+    /// The bias array as the conv kernel takes it: with the input offset folded in for paired rows
+    /// (`MemoryPlanner.pairsWeightRows`, mote_conv's im2col path, which multiplies the raw inputs), as is otherwise.
+    public func kernelBias(pairs: Bool) -> [Int32] {
+        pairs ? LayerEmitter.biasWithInputOffset(bias, weights, rowLength: weightRowLength, inputOffset: inputOffset) : bias
     }
 }

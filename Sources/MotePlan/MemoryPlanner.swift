@@ -44,7 +44,7 @@ public enum MemoryPlanner {
     }
 
     /// `mote_conv_sparse`'s band (`MOTE_CONV_SPARSE_BAND` in mote_kernels.h): where a window overlaps the
-    /// padding, the input rows of a block of `rowsPer64Outputs` output rows, padded:
+    /// padding, the input rows of a block of `rowsPer(64, …)` output rows, padded:
     /// (in channels / groups) · ((rows − 1) · strideHeight + (kernelHeight − 1) · dilationHeight + 1) rows of
     /// (outWidth − 1) · strideWidth + (kernelWidth − 1) · dilationWidth + 1 bytes.
     public static func sparseBandBytes(_ p: QConv) -> Int {
@@ -52,7 +52,7 @@ public enum MemoryPlanner {
         let width = (p.outWidth - 1) * p.strideWidth + (p.kernelWidth - 1) * p.dilationWidth + 1
         let inside = p.padTop == 0 && p.padLeft == 0 && width <= p.inWidth
             && (p.outHeight - 1) * p.strideHeight + (p.kernelHeight - 1) * p.dilationHeight < p.inHeight
-        let rows = rowsPer64Outputs(width: p.outWidth, height: p.outHeight)
+        let rows = rowsPer(64, width: p.outWidth, height: p.outHeight)
         let height = (rows - 1) * p.strideHeight + (p.kernelHeight - 1) * p.dilationHeight + 1
         return inside ? 0 : (p.inChannels / p.groups) * height * width
     }
@@ -84,12 +84,12 @@ public enum MemoryPlanner {
 
     /// `mote_conv`'s padded depthwise 3×3 path: one channel's plane with its padding, as the outputs read it, and
     /// 4 spare bytes (the DSP path reads a word past an odd row), rounded up to a word; then the int32
-    /// accumulators of a chunk of `rowsPer64Outputs` rows and a spare one. Rows are those the kernel walks: the
+    /// accumulators of a chunk of `rowsPer(128, …)` rows and a spare one. Rows are those the kernel walks: the
     /// plane's columns where it is walked transposed (`depthwiseFlipped`).
     public static func depthwiseScratchBytes(_ p: QConv) -> Int {
         let plane = ((p.outHeight - 1) * p.strideHeight + 3) * ((p.outWidth - 1) * p.strideWidth + 3)
         let (rows, width) = depthwiseFlipped(p) ? (p.outWidth, p.outHeight) : (p.outHeight, p.outWidth)
-        return (plane + 4 + 3) / 4 * 4 + 4 * (rowsPer64Outputs(width: width, height: rows) * width + 1)
+        return (plane + 4 + 3) / 4 * 4 + 4 * (rowsPer(128, width: width, height: rows) * width + 1)
     }
 
     /// Whether the padded depthwise path walks the output plane transposed (`MOTE_DEPTHWISE_FLIP`): at least twice
@@ -98,10 +98,11 @@ public enum MemoryPlanner {
         p.outHeight >= 2 * p.outWidth && p.outHeight <= 64
     }
 
-    /// How many rows of `width` outputs (of `height`) make about 64 outputs, at least one (`MOTE_ROWS_PER_64` in
-    /// mote_kernels.h): the padded depthwise path's accumulator chunk and the sparse band path's block.
-    static func rowsPer64Outputs(width: Int, height: Int) -> Int {
-        width >= 64 ? 1 : min(64 / width, height)
+    /// How many rows of `width` outputs (of `height`) make about `n` outputs, at least one (`MOTE_ROWS_PER` in
+    /// mote_kernels.h): the padded depthwise path's accumulator chunk (n = 128) and the sparse band path's block
+    /// (n = 64).
+    static func rowsPer(_ n: Int, width: Int, height: Int) -> Int {
+        width >= n ? 1 : min(n / width, height)
     }
 
     /// `mote_conv`'s im2col path (groups 1): per pair of output channels (a lone last one counts as a pair) a

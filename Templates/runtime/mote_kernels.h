@@ -75,7 +75,8 @@ static inline uint32_t mote_sxtb16_odd(uint32_t v)
  *                             given): rows 2j and 2j + 1 as, per group of four elements g < row_length / 4, the
  *                             four of row 2j then the four of row 2j + 1, then the row_length mod 4 left of row 2j,
  *                             then those of row 2j + 1; a lone last row (odd rows) in order. So one pointer walks
- *                             both rows of a 2x3 block, which leaves GCC the registers to take two groups a step. */
+ *                             both rows of a 2x3 block, which leaves GCC the registers to take two groups a step.
+ *                             The bias carries the input offset (mote_conv_params). */
 #define MOTE_WEIGHTS_INT8 0
 #define MOTE_WEIGHTS_INT4 1
 #define MOTE_WEIGHTS_INT8_SPARSE 2
@@ -109,7 +110,8 @@ typedef struct {
     const uint32_t *weight_row_start32;   /* sparse */
     int32_t weight_max_row_nonzeros;      /* sparse: the most non-zeros in one row */
     void *scratch;
-    const int32_t *bias;        /* [out_channels] */
+    const int32_t *bias;        /* [out_channels]; MOTE_WEIGHTS_INT8_PAIRS (the im2col path, which multiplies the raw
+                                 * inputs): bias[m] + input_offset * sum w[m] (int32 wrapping), as for mote_dense */
     const int32_t *multiplier;  /* [out_channels] */
     const int32_t *shift;       /* [out_channels] */
     int32_t input_offset;
@@ -137,10 +139,12 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * as wide and a column holds at most 64 outputs, so that the accumulators stay within about 64
  * (MemoryPlanner.depthwiseFlipped; it sizes the scratch by the same rule). */
 #define MOTE_DEPTHWISE_FLIP(oh, ow) ((oh) >= 2 * (ow) && (oh) <= 64)
-/* How many output rows of width ow (of oh) make about 64 outputs, at least one: the padded depthwise path
- * accumulates that many rows before it requantizes them, the sparse band path decodes a channel once per that
- * many (MemoryPlanner.rowsPer64Outputs; it sizes both scratches by the same rule). */
-#define MOTE_ROWS_PER_64(ow, oh) ((ow) >= 64 ? 1 : (64 / (ow) < (oh) ? 64 / (ow) : (oh)))
+/* How many output rows of width ow (of oh) make about n outputs, at least one (MemoryPlanner.rowsPer, which sizes
+ * the scratches by the same rule): the padded depthwise path accumulates that many rows for n = 128
+ * (MOTE_DEPTHWISE_CHUNK_ROWS) before it requantizes them, the sparse band path decodes a channel once per that
+ * many for n = 64. */
+#define MOTE_ROWS_PER(n, ow, oh) ((ow) >= (n) ? 1 : ((n) / (ow) < (oh) ? (n) / (ow) : (oh)))
+#define MOTE_DEPTHWISE_CHUNK_ROWS(ow, oh) MOTE_ROWS_PER(128, ow, oh)
 /* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1 and at
  * least three output pixels (the path's blocks are three pixels wide), except 1x1 kernels over fewer than 16 input
  * channels, which run faster on mote_conv's pointwise path. */
@@ -159,7 +163,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * scratch (MemoryPlanner.sparseBandBytes sizes it by the same rule). */
 #define MOTE_CONV_SPARSE_BAND_WIDTH(p)                                                                            \
     (((p)->out_width - 1) * (p)->stride_width + ((p)->kernel_width - 1) * (p)->dilation_width + 1)
-#define MOTE_CONV_SPARSE_BAND_ROWS(p) MOTE_ROWS_PER_64((p)->out_width, (p)->out_height)
+#define MOTE_CONV_SPARSE_BAND_ROWS(p) MOTE_ROWS_PER(64, (p)->out_width, (p)->out_height)
 #define MOTE_CONV_SPARSE_BAND_HEIGHT(p)                                                                           \
     ((MOTE_CONV_SPARSE_BAND_ROWS(p) - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height + 1)
 #define MOTE_CONV_SPARSE_BAND(p)                                                                                  \

@@ -45,9 +45,9 @@ struct KernelCase {
             w.int32s([p.inputOffset, p.outputZeroPoint, p.clampMin, p.clampMax])
             let storage = QWeightStorage(weights: p.weights, rows: p.outChannels, rowLength: p.weightRowLength,
                                          bits: p.weightBits, encoding: encoding)
-            w.weights(p.weights, storage, scratch: MemoryPlanner.convScratchBytes(p, storage: storage),
-                      rowPairs: MemoryPlanner.pairsWeightRows(p, storage: storage))
-            w.int32s(p.bias)
+            let pairs = MemoryPlanner.pairsWeightRows(p, storage: storage)
+            w.weights(p.weights, storage, scratch: MemoryPlanner.convScratchBytes(p, storage: storage), rowPairs: pairs)
+            w.int32s(p.kernelBias(pairs: pairs))
             w.int32s(p.requant.map(\.multiplier))
             w.int32s(p.requant.map(\.shift))
             w.int8s(inputs[0])

@@ -221,6 +221,10 @@ enum StorageGenerator {
     /// exercises its interior and border windows there).
     enum ConvPath: String, CaseIterable {
         case pointwise, stridedPointwise, depthwise3x3, generic, oneD, grouped, dilated
+        /// 16–23 input channels (1×1 layers take im2col from 16): mostly 1×1 at stride 1 without padding, whose
+        /// columns the three-pixel gather builds where four bytes can be read (mote_im2col_pointwise3), over 1 to
+        /// 24 output pixels (fewer than 3 leave im2col).
+        case wide
     }
 
     /// Weights of `rows` × `rowLength`: a random share of zeros, now and then an all-zero row, values over the
@@ -270,6 +274,10 @@ enum StorageGenerator {
             (dh, dw) = (r.int(1...3), r.int(2...3))
             (kh, kw) = (r.int(1...3), r.int(2...3))
             inH = r.int(3...7)
+        case .wide:
+            inPerGroup = r.int(16...23)
+            (inH, inW) = (r.int(1...4), r.int(1...6))
+            if r.chance(0.7) { (kh, kw, sh, sw, pt, pl, pb, pr) = (1, 1, 1, 1, 0, 0, 0, 0) }
         }
         let inC = groups * inPerGroup, outC = groups * outPerGroup
         let batch = r.chance(0.2) ? 2 : 1

@@ -83,7 +83,8 @@ struct KernelDriver: Sendable {
     var core: CortexM.Core? = nil
 
     /// The host builds every differential test runs: the warning-strict release build and the sanitizer build.
-    /// Every case also runs on the Cortex-M4 build (`buildCortexM4`), where the DSP paths (SMLAD, LDRD) are compiled in.
+    /// Every case also runs on the Cortex-M4 builds (`buildCortexM4`), where the DSP paths (SMLAD, LDRD) are compiled
+    /// in, with and without their inline-assembly loops.
     static let flavours: [(label: String, flags: [String])] = [
         ("O2-strict", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]),
         ("asan-ubsan", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g",
@@ -100,7 +101,7 @@ struct KernelDriver: Sendable {
             // Removed when the test process exits; the closure captures nothing, so it can be a C function.
             atexit { try? FileManager.default.removeItem(at: KernelDriver.workDirectory(pid: getpid())) }
             return .success(try flavours.map { try build(label: $0.label, flags: $0.flags, in: dir) }
-                            + [try buildCortexM4(in: dir)])
+                            + [try buildCortexM4(in: dir), try buildCortexM4(in: dir, noAsm: true)])
         } catch let error as KernelTestError {
             return .failure(error)
         } catch {
@@ -137,7 +138,9 @@ struct KernelDriver: Sendable {
     /// The driver cross-compiled for the Cortex-M4 of `toolchain/cortex-m/profiles.json` (-O2, warnings as
     /// errors) with newlib's semihosting C library (rdimon): under QEMU it reads the case file and prints to the
     /// host like the host build. `cortexM4Startup` copies .data and enables the FPU, then starts rdimon's crt0.
-    static func buildCortexM4(in dir: URL) throws -> KernelDriver {
+    /// `noAsm`: with MOTE_NO_ASM, the DSP paths' C forms (taken by other compilers and at -O0) instead of their
+    /// inline-assembly loops.
+    static func buildCortexM4(in dir: URL, noAsm: Bool = false) throws -> KernelDriver {
         guard let gcc = findTool("arm-none-eabi-gcc"), findTool("qemu-system-arm") != nil else {
             throw KernelTestError("arm-none-eabi-gcc or qemu-system-arm not found: the Swift-vs-C kernel tests also run "
                 + "the kernels on an emulated Cortex-M4 (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
@@ -149,9 +152,10 @@ struct KernelDriver: Sendable {
         let script = dir.appendingPathComponent("link-m4.ld"), startup = dir.appendingPathComponent("startup-m4.c")
         try CortexM.linkerScript(for: core).write(to: script, atomically: true, encoding: .utf8)
         try cortexM4Startup.write(to: startup, atomically: true, encoding: .utf8)
-        let exe = dir.appendingPathComponent("kernel_driver-m4.elf").path
+        let label = noAsm ? "cortex-m4-no-asm" : "cortex-m4"
+        let exe = dir.appendingPathComponent("kernel_driver-\(label).elf").path
         let symbols = ["__bss_start__=__bss_start", "__bss_end__=__bss_end", "__end__=__bss_end", "end=__bss_end"]
-        let args = core.flags + ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "--specs=rdimon.specs",
+        let args = core.flags + (noAsm ? ["-DMOTE_NO_ASM"] : []) + ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "--specs=rdimon.specs",
                                  "-T", script.path, "-Wl," + symbols.map { "--defsym=" + $0 }.joined(separator: ","),
                                  "-I", KernelTestPaths.runtime.path, "-I", KernelTestPaths.kernels.path,
                                  source.path, startup.path]
@@ -160,7 +164,7 @@ struct KernelDriver: Sendable {
         guard result.status == 0 else {
             throw KernelTestError("arm-none-eabi-gcc \(args.joined(separator: " ")) failed (\(result.status)):\n\(result.stderr)")
         }
-        return KernelDriver(executable: exe, label: "cortex-m4", directory: dir, core: core)
+        return KernelDriver(executable: exe, label: label, directory: dir, core: core)
     }
 
     static let cortexM4Startup = #"""

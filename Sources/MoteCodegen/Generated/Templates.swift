@@ -618,7 +618,7 @@ static const int8_t *mote_transpose3x3(const int8_t *k, int8_t *t)
  * MOTE_CONV_DEPTHWISE3X3 layers, each channel's nine weights decoded first). Per channel the plane is copied into
  * the scratch, inside padding that holds the input zero point (-input_offset, so w * (x + input_offset) is zero
  * there); every output of a row takes nine unrolled products from base = bias + input_offset * sum(w), with no
- * border cases, into int32 accumulators, chunk rows at a time (MOTE_ROWS_PER_64), which
+ * border cases, into int32 accumulators, chunk rows at a time (MOTE_DEPTHWISE_CHUNK_ROWS), which
  * mote_requant_row then narrows. A plane much taller than wide (MOTE_DEPTHWISE_FLIP) is copied transposed, with
  * the kernel transposed too, so that the rows the loops walk are the long side: fewer rows, each with its own
  * setup, and less waste on an odd width (the DSP path computes outputs in pairs); its outputs are then stored a
@@ -646,7 +646,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
     const mote_out out_clamp = mote_out_init(p->output_zero_point, (int8_t)p->clamp_min, (int8_t)p->clamp_max);
     int8_t *const padded = (int8_t *)p->scratch;
     int32_t *const acc = (int32_t *)(void *)(padded + ((ph * pw + 4 + 3) & ~3));
-    const int32_t chunk = MOTE_ROWS_PER_64(ow, oh);
+    const int32_t chunk = MOTE_DEPTHWISE_CHUNK_ROWS(ow, oh);
     /* Padded row r is input row r - pad_top; rows [first_row, last_row) hold input, in columns [first, first +
      * len) (mote_padded_span); the rest of the plane is padding, the same for every channel, so it is filled
      * once. */
@@ -929,6 +929,78 @@ static void mote_im2col_pointwise(const mote_conv_params *p, const int8_t *x, in
     }
 }
 
+/* Three pixels at once into columns 0..2 (as mote_im2col_pointwise for each), for a 1x1 layer of stride 1 without
+ * padding over the whole input, whose output pixels q..q+2 are input bytes q..q+2 of every plane (src = x + q);
+ * q + 4 <= plane, as one word is read per channel. Under DSP, per four channels: four loads, eight SXTB16, six
+ * PKHBT/PKHTB and six stores for twelve column halves (one call per block instead of three, and a quarter of the
+ * loads). */
+#if MOTE_DSP
+/* (lo's low half, hi's low half) and (lo's high half, hi's high half) as int16 pairs: one PKHBT / PKHTB each by
+ * inline assembly under GCC and clang (GCC 12 made two instructions of the C). */
+static inline uint32_t mote_pack_low(uint32_t lo, uint32_t hi)
+{
+#if defined(__GNUC__)
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+#else
+    return (lo & 0xFFFFu) | (hi << 16);
+#endif
+}
+
+static inline uint32_t mote_pack_high(uint32_t lo, uint32_t hi)
+{
+#if defined(__GNUC__)
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+#else
+    return (lo >> 16) | (hi & 0xFFFF0000u);
+#endif
+}
+#endif
+
+static void mote_im2col_pointwise3(const int8_t *src, int32_t plane, int32_t channels, uint32_t *dst,
+                                   int16_t tail[3][4])
+{
+    int32_t c = 0, j;
+    for (; c + 4 <= channels; c += 4) {
+#if MOTE_DSP
+        uint32_t v0, v1, v2, v3;
+        memcpy(&v0, src, 4);
+        memcpy(&v1, src + plane, 4);
+        memcpy(&v2, src + 2 * plane, 4);
+        memcpy(&v3, src + 3 * plane, 4);
+        {
+            /* (pixel 0, pixel 2) and (pixel 1, pixel 3) of each channel. */
+            const uint32_t e0 = mote_sxtb16_even(v0), o0 = mote_sxtb16_odd(v0);
+            const uint32_t e1 = mote_sxtb16_even(v1), o1 = mote_sxtb16_odd(v1);
+            const uint32_t e2 = mote_sxtb16_even(v2), o2 = mote_sxtb16_odd(v2);
+            const uint32_t e3 = mote_sxtb16_even(v3), o3 = mote_sxtb16_odd(v3);
+            dst[0] = mote_pack_low(e0, e2);
+            dst[1] = mote_pack_low(e1, e3);
+            dst[2] = mote_pack_low(o0, o2);
+            dst[3] = mote_pack_low(o1, o3);
+            dst[4] = mote_pack_high(e0, e2);
+            dst[5] = mote_pack_high(e1, e3);
+        }
+#else
+        for (j = 0; j < 3; ++j) {
+            dst[2 * j] = (MOTE_U(src[j]) & 0xFFFFu) | (MOTE_U(src[2 * plane + j]) << 16);
+            dst[2 * j + 1] = (MOTE_U(src[plane + j]) & 0xFFFFu) | (MOTE_U(src[3 * plane + j]) << 16);
+        }
+#endif
+        dst += MOTE_IM2COL_GROUP_WORDS;
+        src += 4 * plane;
+    }
+    for (; c < channels; ++c) {
+        for (j = 0; j < 3; ++j) {
+            tail[j][c & 3] = src[j];
+        }
+        src += plane;
+    }
+}
+
 /* int8 taps -> column `which` of the int4 layout (mote_im2col_block_i4): per group of eight taps eight words, the
  * pairs (x[8g], x[8g+4]), (x[8g+2], x[8g+6]) of column 0, then of column 1, then (x[8g+1], x[8g+5]),
  * (x[8g+3], x[8g+7]) of column 0, then of column 1: the order the block reads them in; taps is a multiple of 8. */
@@ -976,29 +1048,22 @@ static inline uint32_t mote_half(uint32_t word, int half)
 }
 #endif
 
-/* The sum, modulo 2^32, of one row of `taps` int8 weights at w: row `which` (0 or 1) of a pair in
- * MOTE_WEIGHTS_INT8_PAIRS order, or (`in_order`, which 0) a row in order (a lone last row, a decoded int4 row).
- * Under DSP two per SMLAD against (1, 1). */
-static uint32_t mote_row_sum(const int8_t *w, int32_t taps, int32_t which, int in_order)
+/* The sum, modulo 2^32, of one row of `taps` int8 weights at w (a decoded int4 row; the int8 rows' sums are in
+ * their bias). Under DSP two per SMLAD against (1, 1). */
+static uint32_t mote_row_sum(const int8_t *w, int32_t taps)
 {
-    const int32_t groups = taps >> 2, tail = taps & 3;
-    const int32_t step = in_order ? 4 : 8;
-    const int32_t rest = in_order ? 4 * groups : 8 * groups + which * tail;
     uint32_t sum = 0;
-    int32_t g, k, at = 4 * which;
-    for (g = 0; g < groups; ++g) {
+    int32_t k = 0;
 #if MOTE_DSP
+    for (; k + 4 <= taps; k += 4) {
         uint32_t v;
-        memcpy(&v, w + at, 4);
+        memcpy(&v, w + k, 4);
         sum = (uint32_t)__smlad((int32_t)mote_sxtb16_even(v), 0x00010001, (int32_t)sum);
         sum = (uint32_t)__smlad((int32_t)mote_sxtb16_odd(v), 0x00010001, (int32_t)sum);
-#else
-        sum += MOTE_U(w[at]) + MOTE_U(w[at + 1]) + MOTE_U(w[at + 2]) + MOTE_U(w[at + 3]);
-#endif
-        at += step;
     }
-    for (k = 0; k < tail; ++k) {
-        sum += MOTE_U(w[rest + k]);
+#endif
+    for (; k < taps; ++k) {
+        sum += MOTE_U(w[k]);
     }
     return sum;
 }
@@ -1111,8 +1176,9 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const ui
 /* The words p[0] and p[1], then p += 2. GCC 12 loads adjacent words one LDR each and steps the pointer with an
  * ADD of its own, so under GCC or clang on Thumb-2 this is one post-incrementing LDRD by inline assembly (with
  * the 2x2 block it took the loop from 38 to 32 instructions per 32 multiply-accumulates). LDRD needs p 4-byte aligned
- * (uint32_t * promises it; a core faults on an unaligned LDRD even where LDR may be unaligned). */
-#if MOTE_DSP && defined(__GNUC__) && defined(__thumb2__)
+ * (uint32_t * promises it; a core faults on an unaligned LDRD even where LDR may be unaligned). MOTE_NO_ASM: plain
+ * loads. */
+#if MOTE_DSP && defined(__GNUC__) && defined(__thumb2__) && !defined(MOTE_NO_ASM)
 #define MOTE_LDRD 1
 #else
 #define MOTE_LDRD 0
@@ -1394,6 +1460,9 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     int8_t *const rows = bytes + taps + 4;
     const int32_t lone = (channels & 1) != 0 ? channels - 1 : -1;
     const int pointwise = p->kernel_height == 1 && p->kernel_width == 1;
+    /* Output pixel q is input byte q of every plane (mote_im2col_pointwise3). */
+    const int in_place = pointwise && p->stride_height == 1 && p->stride_width == 1 && p->pad_top == 0 &&
+                         p->pad_left == 0 && p->in_height == p->out_height && p->in_width == p->out_width;
     /* int4 rows of whole groups of eight taps are read in place (mote_im2col_block_i4), not decoded per block. */
     const int nibbles = int4 && (taps & 7) == 0 && taps < 0x20000;
     /* Pixels per block: three (mote_im2col_block), two where int4 rows are read in place. */
@@ -1404,13 +1473,15 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
     int32_t n, m, q, j;
 
     for (m = 0; m < channels; ++m) {
-        /* int8: row m is slot m & 1 of the pair at row m & ~1 (channels * taps bytes in all), a lone row in order. */
-        const uint32_t sum = int4 ? mote_row_sum(mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows), taps, 0, 1)
-                                  : mote_row_sum(p->weights + (m & ~1) * taps, taps, m & 1, m == lone);
+        /* int8 (MOTE_WEIGHTS_INT8_PAIRS): the bias carries input_offset times the row's sum (mote_conv_params);
+         * int4: the row's sum is taken here. */
+        const uint32_t sum = int4 ? mote_row_sum(mote_i4_row(p->weight_nibbles, int4_pairs, m, taps, rows), taps) : 0u;
         mote_im2col_rows *const d = &rows_of[m >> 1];
         const mote_scale *const scale = &((m & 1) != 0 ? &d->sb : &d->sa)->scale;
-        const uint64_t bound = mote_acc_bound(p->bias[m], p->input_offset, taps);
-        *((m & 1) != 0 ? &d->base_b : &d->base_a) = (uint32_t)p->bias[m] + sum * offset;
+        const uint32_t base = (uint32_t)p->bias[m] + sum * offset;
+        /* acc = base + the products of raw int8 inputs. */
+        const uint64_t bound = mote_acc_bound(mote_i32_from_bits(base), 0, taps);
+        *((m & 1) != 0 ? &d->base_b : &d->base_a) = base;
         ((m & 1) != 0 ? &d->sb : &d->sa)->scale = mote_scale_init(p->multiplier[m], p->shift[m]);
         if (m == lone) {
             d->sb = d->sa;
@@ -1447,7 +1518,12 @@ void mote_conv_im2col(const mote_conv_params *p, const int8_t (*int4_pairs)[2], 
             /* Every block is whole (pixels >= 3, MOTE_CONV_IM2COL): the last set of pixels ends at the last pixel,
              * recomputing (the same bytes for) up to two before it, so that the stores need no tests. */
             const int32_t q0 = q + step <= pixels ? q : pixels - step;
-            for (j = 0; j < step; ++j) {
+            /* The three columns at once where they are bytes q0..q0+2 of every plane and a word can be read. */
+            const int together = in_place && !nibbles && q0 + 4 <= pixels;
+            if (together) {
+                mote_im2col_pointwise3(x + q0, pixels, p->in_channels, cols, tail);
+            }
+            for (j = together ? step : 0; j < step; ++j) {
                 const int32_t qj = q0 + j;
                 if (nibbles) {
                     if (pointwise) {
@@ -3453,7 +3529,8 @@ static inline uint32_t mote_sxtb16_odd(uint32_t v)
  *                             given): rows 2j and 2j + 1 as, per group of four elements g < row_length / 4, the
  *                             four of row 2j then the four of row 2j + 1, then the row_length mod 4 left of row 2j,
  *                             then those of row 2j + 1; a lone last row (odd rows) in order. So one pointer walks
- *                             both rows of a 2x3 block, which leaves GCC the registers to take two groups a step. */
+ *                             both rows of a 2x3 block, which leaves GCC the registers to take two groups a step.
+ *                             The bias carries the input offset (mote_conv_params). */
 #define MOTE_WEIGHTS_INT8 0
 #define MOTE_WEIGHTS_INT4 1
 #define MOTE_WEIGHTS_INT8_SPARSE 2
@@ -3487,7 +3564,8 @@ typedef struct {
     const uint32_t *weight_row_start32;   /* sparse */
     int32_t weight_max_row_nonzeros;      /* sparse: the most non-zeros in one row */
     void *scratch;
-    const int32_t *bias;        /* [out_channels] */
+    const int32_t *bias;        /* [out_channels]; MOTE_WEIGHTS_INT8_PAIRS (the im2col path, which multiplies the raw
+                                 * inputs): bias[m] + input_offset * sum w[m] (int32 wrapping), as for mote_dense */
     const int32_t *multiplier;  /* [out_channels] */
     const int32_t *shift;       /* [out_channels] */
     int32_t input_offset;
@@ -3515,10 +3593,12 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * as wide and a column holds at most 64 outputs, so that the accumulators stay within about 64
  * (MemoryPlanner.depthwiseFlipped; it sizes the scratch by the same rule). */
 #define MOTE_DEPTHWISE_FLIP(oh, ow) ((oh) >= 2 * (ow) && (oh) <= 64)
-/* How many output rows of width ow (of oh) make about 64 outputs, at least one: the padded depthwise path
- * accumulates that many rows before it requantizes them, the sparse band path decodes a channel once per that
- * many (MemoryPlanner.rowsPer64Outputs; it sizes both scratches by the same rule). */
-#define MOTE_ROWS_PER_64(ow, oh) ((ow) >= 64 ? 1 : (64 / (ow) < (oh) ? 64 / (ow) : (oh)))
+/* How many output rows of width ow (of oh) make about n outputs, at least one (MemoryPlanner.rowsPer, which sizes
+ * the scratches by the same rule): the padded depthwise path accumulates that many rows for n = 128
+ * (MOTE_DEPTHWISE_CHUNK_ROWS) before it requantizes them, the sparse band path decodes a channel once per that
+ * many for n = 64. */
+#define MOTE_ROWS_PER(n, ow, oh) ((ow) >= (n) ? 1 : ((n) / (ow) < (oh) ? (n) / (ow) : (oh)))
+#define MOTE_DEPTHWISE_CHUNK_ROWS(ow, oh) MOTE_ROWS_PER(128, ow, oh)
 /* The layers Mote gives im2col scratch (MemoryPlanner.convScratchBytes; keep the two in step): groups 1 and at
  * least three output pixels (the path's blocks are three pixels wide), except 1x1 kernels over fewer than 16 input
  * channels, which run faster on mote_conv's pointwise path. */
@@ -3537,7 +3617,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
  * scratch (MemoryPlanner.sparseBandBytes sizes it by the same rule). */
 #define MOTE_CONV_SPARSE_BAND_WIDTH(p)                                                                            \
     (((p)->out_width - 1) * (p)->stride_width + ((p)->kernel_width - 1) * (p)->dilation_width + 1)
-#define MOTE_CONV_SPARSE_BAND_ROWS(p) MOTE_ROWS_PER_64((p)->out_width, (p)->out_height)
+#define MOTE_CONV_SPARSE_BAND_ROWS(p) MOTE_ROWS_PER(64, (p)->out_width, (p)->out_height)
 #define MOTE_CONV_SPARSE_BAND_HEIGHT(p)                                                                           \
     ((MOTE_CONV_SPARSE_BAND_ROWS(p) - 1) * (p)->stride_height + ((p)->kernel_height - 1) * (p)->dilation_height + 1)
 #define MOTE_CONV_SPARSE_BAND(p)                                                                                  \
