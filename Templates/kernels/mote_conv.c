@@ -198,10 +198,9 @@ static const int8_t *mote_i4_row(const uint8_t *packed, const int8_t (*pairs)[2]
 }
 
 /* count accumulators of one channel to int8, stored `step` bytes apart from out: kind 3 mote_fused_apply2 (the
- * accumulators doubled), 2
- * mote_scale_bounded, 1 mote_rounding_apply, 0 mote_scale_apply, then mote_out_full where it applies (kinds 1, 2),
- * else mote_out_narrow (one loop per kind, so that each keeps the channel's constants in registers). Inlined with
- * step 1 too, where each store steps its pointer by itself. */
+ * accumulators doubled), 2 mote_scale_bounded, 1 mote_rounding_apply, 0 mote_scale_apply, then mote_out_full where
+ * it applies (kinds 1, 2), else mote_out_narrow (one loop per kind, so that each keeps the channel's constants in
+ * registers). Inlined with step 1 too, where each store steps its pointer by itself. */
 MOTE_INLINE static void mote_requant_run(const int32_t *acc, int32_t count, int32_t step, int kind,
                                          const mote_scale *s, const mote_out *o, int8_t *out)
 {
@@ -696,11 +695,6 @@ static void mote_im2col_pointwise(const mote_conv_params *p, const int8_t *x, in
     }
 }
 
-/* Three pixels at once into columns 0..2 (as mote_im2col_pointwise for each), for a 1x1 layer of stride 1 without
- * padding over the whole input, whose output pixels q..q+2 are input bytes q..q+2 of every plane (src = x + q);
- * q + 4 <= plane, as one word is read per channel. Under DSP, per four channels: four loads, eight SXTB16, six
- * PKHBT/PKHTB and six stores for twelve column halves (one call per block instead of three, and a quarter of the
- * loads). */
 #if MOTE_DSP
 /* (lo's low half, hi's low half) and (lo's high half, hi's high half) as int16 pairs: one PKHBT / PKHTB each by
  * inline assembly under GCC and clang (GCC 12 made two instructions of the C). */
@@ -727,6 +721,11 @@ static inline uint32_t mote_pack_high(uint32_t lo, uint32_t hi)
 }
 #endif
 
+/* Three pixels at once into columns 0..2 (as mote_im2col_pointwise for each), for a 1x1 layer of stride 1 without
+ * padding over the whole input, whose output pixels q..q+2 are input bytes q..q+2 of every plane (src = x + q);
+ * q + 4 <= plane, as one word is read per channel. Under DSP, per four channels: four loads, eight SXTB16, six
+ * PKHBT/PKHTB and six stores for twelve column halves (one call per block instead of three, and a quarter of the
+ * loads). */
 static void mote_im2col_pointwise3(const int8_t *src, int32_t plane, int32_t channels, uint32_t *dst,
                                    int16_t tail[3][4])
 {
@@ -844,7 +843,7 @@ typedef union {
 
 typedef struct {
     mote_im2col_scale sa, sb; /* requantization, hoisted */
-    uint32_t base_a, base_b;  /* bias + input_offset * row sum */
+    uint32_t base_a, base_b;  /* bias + input_offset * row sum (int8: the bias, which carries it) */
 } mote_im2col_rows;
 
 /* What every block of one set of pixels shares. */
@@ -862,9 +861,10 @@ typedef struct {
 } mote_im2col_pair;
 
 /* The end of a block: channel a's accumulators acc[0..n-1] and channel b's acc[3..3+n-1] (n = 2 or 3 pixels, a
- * constant where inlined) requantized by the layer's kind and stored at oa[0..n-1] and ob[0..n-1]. One test of the kind per block, each branch written out, so that GCC keeps every value in a
- * register (with a test per value it did not merge them). All results before any store: an int8_t store may
- * alias the constants. Inlined into each block function. */
+ * constant where inlined) requantized by the layer's kind and stored at oa[0..n-1] and ob[0..n-1]. One test of
+ * the kind per block, each branch written out, so that GCC keeps every value in a register (with a test per value
+ * it did not merge them). All results before any store: an int8_t store may alias the constants. Inlined into
+ * each block function. */
 MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const uint32_t acc[6], int32_t n,
                                           const mote_im2col_scale *ua, const mote_im2col_scale *ub, int8_t *oa,
                                           int8_t *ob)
@@ -930,13 +930,13 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const ui
             r5 = mote_out_narrow(v5, pair->out);
         }
     }
-    oa[0] = (int8_t)r0;
-    ob[0] = (int8_t)r3;
-    oa[1] = (int8_t)r1;
-    ob[1] = (int8_t)r4;
+    oa[0] = r0;
+    ob[0] = r3;
+    oa[1] = r1;
+    ob[1] = r4;
     if (n == 3) {
-        oa[2] = (int8_t)r2;
-        ob[2] = (int8_t)r5;
+        oa[2] = r2;
+        ob[2] = r5;
     }
 }
 

@@ -136,7 +136,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
      (p)->kernel_width == 3 && (p)->dilation_height == 1 && (p)->dilation_width == 1 && (p)->out_height >= 1 &&   \
      (p)->out_width >= 1)
 /* Whether the padded depthwise path walks a plane of oh x ow outputs transposed: when it is at least twice as tall
- * as wide and a column holds at most 64 outputs, so that the accumulators stay within about 64
+ * as wide and a column holds at most 64 outputs, so that a walked row stays well inside a chunk of accumulators
  * (MemoryPlanner.depthwiseFlipped; it sizes the scratch by the same rule). */
 #define MOTE_DEPTHWISE_FLIP(oh, ow) ((oh) >= 2 * (ow) && (oh) <= 64)
 /* How many output rows of width ow (of oh) make about n outputs, at least one (MemoryPlanner.rowsPer, which sizes
