@@ -353,7 +353,7 @@ static inline int32_t mote_fused_finish(int32_t acc2, int32_t k, const mote_fuse
 }
 
 /* fix = mote_fused_fix, a constant where inlined. The sign is taken from acc itself: with it from 2 acc, GCC 12
- * allocated the 2x3 block's registers worse (KWS +48 k instructions). */
+ * allocated the 2x3 block's registers worse (KWS +60 k instructions). */
 static inline int32_t mote_fused_apply(int32_t acc, const mote_fused *f, int fix)
 {
     return mote_fused_finish(acc * 2, fix ? f->addend + mote_asr(acc, 31u) : f->addend, f);

@@ -1105,7 +1105,7 @@ MOTE_INLINE static void mote_im2col_store(const mote_im2col_pair *pair, const ui
     int8_t r0, r1, r2 = 0, r3, r4, r5 = 0;
     if (pair->fast == 3) {
         /* With the sign correction whatever the zero point: without it where it may go, GCC 12 allocated the
-         * block's registers worse (KWS +43 k instructions). */
+         * block's registers worse (KWS +46 k instructions). */
         const mote_fused fa = ua->fused, fb = ub->fused;
         r0 = (int8_t)mote_fused_apply(mote_i32_from_bits(acc[0]), &fa, 1);
         r1 = (int8_t)mote_fused_apply(mote_i32_from_bits(acc[1]), &fa, 1);
@@ -3313,7 +3313,7 @@ static inline int32_t mote_fused_finish(int32_t acc2, int32_t k, const mote_fuse
 }
 
 /* fix = mote_fused_fix, a constant where inlined. The sign is taken from acc itself: with it from 2 acc, GCC 12
- * allocated the 2x3 block's registers worse (KWS +48 k instructions). */
+ * allocated the 2x3 block's registers worse (KWS +60 k instructions). */
 static inline int32_t mote_fused_apply(int32_t acc, const mote_fused *f, int fix)
 {
     return mote_fused_finish(acc * 2, fix ? f->addend + mote_asr(acc, 31u) : f->addend, f);
