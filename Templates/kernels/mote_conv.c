@@ -240,17 +240,14 @@ MOTE_INLINE static void mote_requant_run(const int32_t *acc, int32_t count, int3
     }
 }
 
-/* mote_requant_run with the channel's constants in locals (an int8_t store may alias them). */
-MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, int32_t step, int kind,
-                                           const mote_scale *scale, const mote_out *out_clamp, int8_t *out)
+/* mote_requant_run of consecutive outputs with the channel's constants in locals (an int8_t store may alias
+ * them). */
+MOTE_NOINLINE static void mote_requant_row(const int32_t *acc, int32_t count, int kind, const mote_scale *scale,
+                                           const mote_out *out_clamp, int8_t *out)
 {
     const mote_scale s = *scale;
     const mote_out o = *out_clamp;
-    if (step == 1) {
-        mote_requant_run(acc, count, 1, kind, &s, &o, out);
-    } else {
-        mote_requant_run(acc, count, step, kind, &s, &o, out);
-    }
+    mote_requant_run(acc, count, 1, kind, &s, &o, out);
 }
 
 /* rows runs of ow accumulators (consecutive) to int8, run r's at out + r, each step bytes apart: the transposed
@@ -505,7 +502,7 @@ void mote_conv_depthwise3x3_padded(const mote_conv_params *p, const int8_t (*int
                     mote_requant_cols(acc, rows, ow, out_col, kind, &scale, &out_clamp, out + oy * out_row);
                 } else {
                     /* The chunk's rows are contiguous in the output: one run. */
-                    mote_requant_row(acc, rows * ow, 1, kind, &scale, &out_clamp, out + oy * out_row);
+                    mote_requant_row(acc, rows * ow, kind, &scale, &out_clamp, out + oy * out_row);
                 }
             }
         }
