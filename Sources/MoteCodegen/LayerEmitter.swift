@@ -96,9 +96,7 @@ struct LayerEmitter {
             constants = w.bytes + 12 * p.outFeatures
             details.append("MACs \(p.macs); \(w.summary); bias \(4 * p.bias.count) bytes, requant \(8 * p.requant.count) bytes")
             body += w.definitions
-            // mote_dense (int8) multiplies the raw inputs: its bias carries the input offset (mote_dense_params).
-            let bias = function == "mote_dense" ? Self.biasWithInputOffset(p) : p.bias
-            body += array("int32_t", symbol("bias"), bias.map(CText.int32))
+            body += array("int32_t", symbol("bias"), p.kernelBias(storage: p.weightStorage).map(CText.int32))
             body += array("int32_t", symbol("multiplier"), p.requant.map { CText.int32($0.multiplier) })
             body += array("int32_t", symbol("shift"), p.requant.map { CText.int32($0.shift) })
             body += params("mote_dense_params", [
@@ -312,14 +310,8 @@ struct LayerEmitter {
         ], bytes: e.byteCount, summary: summary)
     }
 
-    /// The entry point for weights stored as `storage`: `base` (int8), `base_int4` or `base_sparse`.
     /// bias[m] + inputOffset · Σₖ w[m][k], wrapping like the kernel's int32 sum: the same accumulator, modulo
     /// 2³², as bias[m] + Σₖ w[m][k] · (x[k] + inputOffset).
-    static func biasWithInputOffset(_ p: QDense) -> [Int32] {
-        biasWithInputOffset(p.bias, p.weights, rowLength: p.inFeatures, inputOffset: p.inputOffset)
-    }
-
-    /// bias[m] + inputOffset · (sum of weight row m), modulo 2^32 like the kernels' accumulators.
     static func biasWithInputOffset(_ bias: [Int32], _ weights: [Int8], rowLength: Int, inputOffset: Int32) -> [Int32] {
         bias.indices.map { m in
             let row = weights[(m * rowLength)..<((m + 1) * rowLength)]
@@ -328,6 +320,7 @@ struct LayerEmitter {
         }
     }
 
+    /// The entry point for weights stored as `storage`: `base` (int8), `base_int4` or `base_sparse`.
     static func function(_ base: String, _ storage: QWeightStorage) -> String {
         storage.encoding == .sparse ? base + "_sparse" : (storage.bits == .int4 ? base + "_int4" : base)
     }
@@ -413,5 +406,14 @@ extension QConv {
     /// (`MemoryPlanner.pairsWeightRows`, mote_conv's im2col path, which multiplies the raw inputs), as is otherwise.
     public func kernelBias(pairs: Bool) -> [Int32] {
         pairs ? LayerEmitter.biasWithInputOffset(bias, weights, rowLength: weightRowLength, inputOffset: inputOffset) : bias
+    }
+}
+
+extension QDense {
+    /// The bias array as the dense kernel for `storage` takes it: mote_dense (int8, dense) multiplies the raw
+    /// inputs, so its bias carries the input offset (mote_dense_params); the other kernels take the layer's bias.
+    public func kernelBias(storage: QWeightStorage) -> [Int32] {
+        storage.bits == .int8 && storage.encoding == .dense
+            ? LayerEmitter.biasWithInputOffset(bias, weights, rowLength: inFeatures, inputOffset: inputOffset) : bias
     }
 }

@@ -58,7 +58,7 @@ struct KernelCase {
             let storage = QWeightStorage(weights: p.weights, rows: p.outFeatures, rowLength: p.inFeatures,
                                          bits: p.weightBits, encoding: encoding)
             w.weights(p.weights, storage, scratch: 0)
-            w.int32s(p.bias)
+            w.int32s(p.kernelBias(storage: storage))
             w.int32s(p.requant.map(\.multiplier))
             w.int32s(p.requant.map(\.shift))
             w.int8s(inputs[0])

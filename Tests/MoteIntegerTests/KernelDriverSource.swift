@@ -245,17 +245,6 @@ static void run_dense(void)
     bias = read_i32(p.out_features);
     mult = read_i32(p.out_features);
     shift = read_i32(p.out_features);
-    if (wa.format == MOTE_WEIGHTS_INT8) {
-        /* mote_dense takes the input offset folded into the bias, as the code generator emits it. */
-        int32_t m, k;
-        for (m = 0; m < p.out_features; ++m) {
-            uint32_t sum = 0;
-            for (k = 0; k < p.in_features; ++k) {
-                sum += (uint32_t)(int32_t)wa.values[m * p.in_features + k];
-            }
-            bias[m] = mote_i32_from_bits((uint32_t)bias[m] + (uint32_t)p.input_offset * sum);
-        }
-    }
     p.bias = bias; p.multiplier = mult; p.shift = shift;
     x = read_i8(p.rows * p.in_features);
     y = alloc((size_t)(p.rows * p.out_features), 1);
