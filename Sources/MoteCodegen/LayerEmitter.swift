@@ -86,7 +86,8 @@ struct LayerEmitter {
                 ("input_offset", CText.int32(p.inputOffset)), ("output_zero_point", CText.int32(p.outputZeroPoint)),
                 ("clamp_min", CText.int32(p.clampMin)), ("clamp_max", CText.int32(p.clampMax)),
             ])
-            line("\(function)(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
+            let entry = Self.convEntry(p, function: function, pairs: pairs, hasScratch: scratch.pointer != "NULL")
+            line("\(entry)(&\(symbol("params")), \(entry == function ? "" : "NULL, ")\(at(p.input)), \(at(p.output)));")
 
         case .dense(let p):
             let function = Self.function("mote_dense", p.weightStorage)
@@ -323,6 +324,20 @@ struct LayerEmitter {
     /// The entry point for weights stored as `storage`: `base` (int8), `base_int4` or `base_sparse`.
     static func function(_ base: String, _ storage: QWeightStorage) -> String {
         storage.encoding == .sparse ? base + "_sparse" : (storage.bits == .int4 ? base + "_int4" : base)
+    }
+
+    /// The C function an int8 conv layer calls: the path `mote_conv` would dispatch it to, where that is one of
+    /// the two paths mote_kernels.h declares (paired rows: im2col; a depthwise 3×3 given its scratch: the padded
+    /// path; both with a NULL int4 table), else `function` itself. The rules and their order are mote_conv's. A
+    /// model whose convolutions all take those two paths then links none of mote_conv's other loops (digits: 2.3 KB
+    /// less Cortex-M4 flash).
+    static func convEntry(_ p: QConv, function: String, pairs: Bool, hasScratch: Bool) -> String {
+        guard function == "mote_conv" else { return function }
+        if pairs { return "mote_conv_im2col" }
+        if hasScratch, MemoryPlanner.isDepthwise3x3(p), MemoryPlanner.hasInt8Points(p) {
+            return "mote_conv_depthwise3x3_padded"
+        }
+        return function
     }
 
     /// The layer's kernel scratch: its address in the arena for the parameter block (NULL without one) and a

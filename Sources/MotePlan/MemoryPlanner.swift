@@ -35,9 +35,8 @@ public enum MemoryPlanner {
             let pairedRows = storage.bits == .int4 || storage.rows % 2 == 1
             return columns + (pairedRows ? 2 * storage.rowLength : 0)
         }
-        // int8 or int4 (MOTE_CONV_DEPTHWISE3X3 in mote_kernels.h: mote_conv_int4 takes the same path).
-        if storage.encoding == .dense, p.groups == p.inChannels, p.groups == p.outChannels, p.kernelHeight == 3,
-           p.kernelWidth == 3, p.dilationHeight == 1, p.dilationWidth == 1, p.outHeight >= 1, p.outWidth >= 1 {
+        // int8 or int4 (mote_conv_int4 takes the same path).
+        if storage.encoding == .dense, isDepthwise3x3(p) {
             return depthwiseScratchBytes(p)
         }
         return convScratchBytes(storage) + (storage.encoding == .sparse ? sparseBandBytes(p) : 0)
@@ -68,7 +67,20 @@ public enum MemoryPlanner {
     public static func takesIm2col(_ p: QConv) -> Bool {
         p.groups == 1 && p.outHeight * p.outWidth >= 3
             && !(p.kernelHeight == 1 && p.kernelWidth == 1 && p.inChannels < im2colMinPointwiseChannels)
-            && (-127...128).contains(p.inputOffset) && (-128...127).contains(p.outputZeroPoint)
+            && hasInt8Points(p)
+    }
+
+    /// A depthwise 3×3 layer with undilated windows (MOTE_CONV_DEPTHWISE3X3 in mote_kernels.h): given its
+    /// scratch and `hasInt8Points`, `mote_conv`/`mote_conv_int4` run it on the padded depthwise path.
+    public static func isDepthwise3x3(_ p: QConv) -> Bool {
+        p.groups == p.inChannels && p.groups == p.outChannels && p.kernelHeight == 3 && p.kernelWidth == 3
+            && p.dilationHeight == 1 && p.dilationWidth == 1 && p.outHeight >= 1 && p.outWidth >= 1
+    }
+
+    /// What both scratch paths assume of the zero points (MOTE_CONV_INT8_POINTS in mote_kernels.h): the padding
+    /// value −inputOffset is an int8 and the output zero point keeps the clamp bounds in −255…255.
+    public static func hasInt8Points(_ p: QConv) -> Bool {
+        (-127...128).contains(p.inputOffset) && (-128...127).contains(p.outputZeroPoint)
     }
 
     /// Whether the layer's weights are emitted two rows at a time (MOTE_WEIGHTS_INT8_PAIRS, the order the im2col

@@ -200,7 +200,7 @@ extension ArenaTimeline {
 extension TargetMeasurement {
     enum CodingKeys: String, CodingKey {
         case target, compiler, flags, objects, codeBytes, functions, modelConstantBytes, runtimeConstantBytes, dataBytes
-        case arenaBytes, otherBssBytes, otherBytes, layerSymbols, otherModelSymbols, stack, link
+        case arenaBytes, otherBssBytes, otherBytes, layerSymbols, otherModelSymbols, stack, link, unlinked
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -221,5 +221,23 @@ extension TargetMeasurement {
         try c.encode(otherModelSymbols, forKey: .otherModelSymbols)
         try c.encode(stack, forKey: .stack)
         try c.encode(link, forKey: .link)
+        try c.encode(unlinked, forKey: .unlinked)
+    }
+
+    /// Reports written before `unlinked` was measured read as leaving nothing out.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(target: try c.decode(String.self, forKey: .target), compiler: try c.decode(String.self, forKey: .compiler),
+                  flags: try c.decode([String].self, forKey: .flags), objects: try c.decode([ObjectSize].self, forKey: .objects),
+                  codeBytes: try c.decode(Int.self, forKey: .codeBytes), functions: try c.decode([SymbolSize].self, forKey: .functions),
+                  modelConstantBytes: try c.decode(Int.self, forKey: .modelConstantBytes),
+                  runtimeConstantBytes: try c.decode(Int.self, forKey: .runtimeConstantBytes),
+                  dataBytes: try c.decode(Int.self, forKey: .dataBytes), arenaBytes: try c.decode(Int.self, forKey: .arenaBytes),
+                  otherBssBytes: try c.decode(Int.self, forKey: .otherBssBytes), otherBytes: try c.decode(Int.self, forKey: .otherBytes),
+                  layerSymbols: try c.decode([[SymbolSize]].self, forKey: .layerSymbols),
+                  otherModelSymbols: try c.decode([SymbolSize].self, forKey: .otherModelSymbols),
+                  stack: try c.decode(StackMeasurement.self, forKey: .stack),
+                  link: try c.decodeIfPresent(LinkMeasurement.self, forKey: .link),
+                  unlinked: try c.decodeIfPresent([SymbolSize].self, forKey: .unlinked) ?? [])
     }
 }

@@ -131,6 +131,12 @@ extension SizeReport {
                 md += "\(Format.grouped(t.arenaBytes)) | \(Format.grouped(t.staticBytes)) | \(Format.grouped(t.stack.bytes)) | \(link) |\n"
             }
             md += "\n"
+            for t in m.targets where !t.unlinked.isEmpty {
+                let names = t.unlinked.map { "`\(Format.printable($0.name, limit: 80))` \(Format.grouped($0.bytes))" }
+                md += "Left out of \(t.target)'s figures: \(Format.grouped(t.unlinkedBytes)) B of sections that nothing reaches from "
+                md += "`\(Format.printable(name, limit: 64))_run`, which a `--gc-sections` link drops (a firmware that calls "
+                md += "the float helpers keeps theirs): \(names.joined(separator: ", ")).\n\n"
+            }
         }
 
         md += "## Picture\n\n![Flash per layer, arena occupancy and layout](\(svgFile))\n"

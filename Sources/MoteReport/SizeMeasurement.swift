@@ -156,11 +156,15 @@ public struct TargetMeasurement: Sendable, Equatable, Codable {
     public var stack: StackMeasurement
     /// Present for the microcontroller target.
     public var link: LinkMeasurement?
+    /// Sections of flash (code, constants, initial data) that the check link's `--gc-sections` left out because
+    /// nothing reaches them from `<name>_run` ("object: section", sorted): kernel paths no layer takes, the float
+    /// conversion helpers. The other fields leave them out; `objects` and `total` are the objects as compiled.
+    public var unlinked: [SymbolSize]
 
     public init(target: String, compiler: String, flags: [String], objects: [ObjectSize], codeBytes: Int,
                 functions: [SymbolSize], modelConstantBytes: Int, runtimeConstantBytes: Int, dataBytes: Int,
                 arenaBytes: Int, otherBssBytes: Int, otherBytes: Int, layerSymbols: [[SymbolSize]],
-                otherModelSymbols: [SymbolSize], stack: StackMeasurement, link: LinkMeasurement?) {
+                otherModelSymbols: [SymbolSize], stack: StackMeasurement, link: LinkMeasurement?, unlinked: [SymbolSize] = []) {
         self.target = target
         self.compiler = compiler
         self.flags = flags
@@ -177,6 +181,7 @@ public struct TargetMeasurement: Sendable, Equatable, Codable {
         self.otherModelSymbols = otherModelSymbols
         self.stack = stack
         self.link = link
+        self.unlinked = unlinked
     }
 
     /// Sum of `size` over the objects.
@@ -186,9 +191,10 @@ public struct TargetMeasurement: Sendable, Equatable, Codable {
         }
     }
 
-    /// Flash of the emitted C: code, constants and initial data of every object, plus the library routines it
-    /// pulls into a linked image (measured when the target was linked).
-    public var flashBytes: Int { total.flash + (link?.libraryBytes ?? 0) }
+    /// Flash of the emitted C: code, constants and initial data of every object, less what the link left out,
+    /// plus the library routines it pulls into a linked image (both measured when the target was linked).
+    public var flashBytes: Int { total.flash - unlinkedBytes + (link?.libraryBytes ?? 0) }
+    public var unlinkedBytes: Int { unlinked.reduce(0) { $0 + $1.bytes } }
     /// Static RAM beyond the arena (other `.bss` and `.data`).
     public var staticBytes: Int { otherBssBytes + dataBytes }
     /// Constant bytes of each layer (sum of its symbols).

@@ -131,55 +131,23 @@ public enum SizeProbe {
             objects.append((stem + ".o", object.path, su, ci))
         }
 
-        // size: Berkeley totals per object, and per section to tell code from constants.
+        // size: Berkeley totals per object, per section to tell code from constants; nm: the symbols.
         let berkeley = ToolOutput.berkeley(try tool(tc.size, objects.map(\.path), timeout: timeout, what: tc.size).output)
         guard berkeley.count == objects.count else {
             throw Diagnostic(file: source.path, "\(tc.size) listed \(berkeley.count) objects, expected \(objects.count)")
         }
-        var objectSizes: [ObjectSize] = []
-        var code = 0, data = 0, bss = 0, other = 0, modelConstants = 0, runtimeConstants = 0
-        var functions: [SymbolSize] = []
-        var modelSymbols: [ToolOutput.Symbol] = []
-        var allSymbols: [String] = []
-        for (object, row) in zip(objects, berkeley) {
-            objectSizes.append(ObjectSize(file: object.file, sizes: row.sizes))
-            let sections = ToolOutput.sections(try tool(tc.size, ["-A", object.path], timeout: timeout, what: "\(tc.size) -A").output)
-            func sum(_ test: (String) -> Bool) -> Int { sections.filter { test($0.name) }.reduce(0) { $0 + $1.bytes } }
-            let text = sum { $0.hasPrefix(".text") }
-            let rodata = sum { $0.hasPrefix(".rodata") }
-            // Constant structs holding pointers land in .data.rel.ro under PIC (the host default): read-only
-            // after relocation, so they count as constants although `size` lists them as data.
-            let relro = sum { $0.hasPrefix(".data.rel.ro") }
-            code += text
-            data += max(0, row.sizes.data - relro)
-            bss += row.sizes.bss
-            other += max(0, row.sizes.text - text - rodata)
-            if object.file == "\(name).o" { modelConstants += rodata + relro } else { runtimeConstants += rodata + relro }
-
-            let symbols = ToolOutput.symbols(try tool(tc.nm, ["-S", "--size-sort", object.path], timeout: timeout, what: tc.nm).output)
-            allSymbols += symbols.map(\.name)
-            functions += symbols.filter { "TtWw".contains($0.type) }.map { SymbolSize(name: $0.name, bytes: $0.bytes) }
-            if object.file == "\(name).o" { modelSymbols = symbols }
+        var sections: [[(name: String, bytes: Int)]] = []
+        var symbols: [[ToolOutput.Symbol]] = []
+        for object in objects {
+            sections.append(ToolOutput.sections(try tool(tc.size, ["-A", object.path], timeout: timeout, what: "\(tc.size) -A").output))
+            symbols.append(ToolOutput.symbols(try tool(tc.nm, ["-S", "--size-sort", object.path], timeout: timeout, what: tc.nm).output))
         }
-        functions.sort { ($0.name, $0.bytes) < ($1.name, $1.bytes) }
 
-        // The arena and the per-layer constants of <name>.o.
-        let arena = modelSymbols.first { $0.name == "\(name)_arena" && "bB".contains($0.type) }?.bytes ?? 0
-        let modelText = try String(contentsOf: source.appendingPathComponent(modelFile), encoding: .utf8)
-        let owner = ToolOutput.layerSymbols(modelSource: modelText, runFunction: "\(name)_run")
-        var layers = [[SymbolSize]](repeating: [], count: max(layerCount, 0))
-        var unowned: [SymbolSize] = []
-        for s in modelSymbols where "rRdD".contains(s.type) {
-            let entry = SymbolSize(name: s.name, bytes: s.bytes)
-            if let i = owner[s.name], i >= 0, i < layers.count { layers[i].append(entry) } else { unowned.append(entry) }
-        }
-        for i in layers.indices { layers[i].sort { $0.name < $1.name } }
-        unowned.sort { $0.name < $1.name }
-
-        // The check link (Cortex-M4): the image's library routines also give the frames .su files lack.
+        // The check link (Cortex-M4): what `--gc-sections` leaves out, and the library routines, which also give
+        // the frames .su files lack.
         var link: LinkMeasurement?
         var disassembly: [String: ToolOutput.DisassembledFunction]?
-        let ownSymbols = allSymbols
+        var removed = [Set<String>](repeating: [], count: objects.count)
         if let linkFlags = tc.linkFlags {
             let header = try String(contentsOf: source.appendingPathComponent("\(name).h"), encoding: .utf8)
             let ports = try portCounts(header: header, name: name, file: source.path)
@@ -188,24 +156,73 @@ public enum SizeProbe {
             try Data(probeStub(name: name, inputs: ports.inputs, outputs: ports.outputs).utf8).write(to: stubC)
             let image = work.appendingPathComponent("image.elf"), baseline = work.appendingPathComponent("baseline.elf")
             let include = ["-I", source.path]
-            try tool(tc.compiler, linkFlags + include + [mainC.path] + objects.map(\.path) + ["-o", image.path],
-                     timeout: timeout, what: "\(tc.compiler) link (\(tc.target))")
+            let linked = try tool(tc.compiler, linkFlags + ["-Wl,--print-gc-sections"] + include + [mainC.path] + objects.map(\.path)
+                                  + ["-o", image.path], timeout: timeout, what: "\(tc.compiler) link (\(tc.target))")
+            let dropped = ToolOutput.removedSections(linked.output)
+            for (k, object) in objects.enumerated() { removed[k] = dropped[object.path] ?? [] }
             try tool(tc.compiler, linkFlags + include + [mainC.path, stubC.path, "-o", baseline.path],
                      timeout: timeout, what: "\(tc.compiler) baseline link (\(tc.target))")
-            let linked = ToolOutput.berkeley(try tool(tc.size, [image.path, baseline.path], timeout: timeout, what: tc.size).output)
-            guard linked.count == 2 else {
+            let images = ToolOutput.berkeley(try tool(tc.size, [image.path, baseline.path], timeout: timeout, what: tc.size).output)
+            guard images.count == 2 else {
                 throw Diagnostic(file: source.path, "\(tc.size) did not report the linked images")
             }
             // Library routines: defined in the image, by neither the objects nor the baseline image.
             let imageSymbols = ToolOutput.symbolsByAddress(try tool(tc.nm, ["-n", "-S", image.path], timeout: timeout, what: tc.nm).output)
             let baselineSymbols = ToolOutput.symbolsByAddress(try tool(tc.nm, ["-n", "-S", baseline.path], timeout: timeout, what: tc.nm).output)
-            let known = Set(baselineSymbols.map(\.name) + ownSymbols)
+            let known = Set(baselineSymbols.map(\.name) + symbols.joined().map(\.name))
             let pulledIn = imageSymbols.filter { "TtWwRrDd".contains($0.type) && !known.contains($0.name) && !$0.name.hasPrefix("$") }
                 .map { SymbolSize(name: $0.name, bytes: $0.bytes) }.sorted { ($0.name, $0.bytes) < ($1.name, $1.bytes) }
-            link = LinkMeasurement(image: linked[0].sizes, baseline: linked[1].sizes, flags: linkFlags, library: pulledIn)
+            link = LinkMeasurement(image: images[0].sizes, baseline: images[1].sizes, flags: linkFlags, library: pulledIn)
             let listing = try tool(tc.objdump, ["-d", "--no-show-raw-insn", image.path], timeout: timeout, what: tc.objdump).output
             disassembly = ToolOutput.armFunctions(listing)
         }
+
+        // The sums, without the sections the link left out: a firmware built with --gc-sections carries none of
+        // them (with -ffunction-sections a kernel path no layer reaches is one such section).
+        var objectSizes: [ObjectSize] = []
+        var code = 0, data = 0, bss = 0, other = 0, modelConstants = 0, runtimeConstants = 0
+        var functions: [SymbolSize] = []
+        var unlinked: [SymbolSize] = []
+        var modelSymbols: [ToolOutput.Symbol] = []
+        for (k, (object, row)) in zip(objects, berkeley).enumerated() {
+            objectSizes.append(ObjectSize(file: object.file, sizes: row.sizes))
+            func sum(_ test: (String) -> Bool, keptOnly: Bool = true) -> Int {
+                sections[k].filter { test($0.name) && !(keptOnly && removed[k].contains($0.name)) }.reduce(0) { $0 + $1.bytes }
+            }
+            let flash: (String) -> Bool = { $0.hasPrefix(".text") || $0.hasPrefix(".rodata") || $0.hasPrefix(".data") }
+            unlinked += sections[k].filter { removed[k].contains($0.name) && flash($0.name) }
+                .map { SymbolSize(name: "\(object.file): \($0.name)", bytes: $0.bytes) }
+            let text = sum { $0.hasPrefix(".text") }
+            let rodata = sum { $0.hasPrefix(".rodata") }
+            // Constant structs holding pointers land in .data.rel.ro under PIC (the host default): read-only
+            // after relocation, so they count as constants although `size` lists them as data.
+            let relro = sum { $0.hasPrefix(".data.rel.ro") }
+            let isData: (String) -> Bool = { $0.hasPrefix(".data") }, isBss: (String) -> Bool = { $0.hasPrefix(".bss") }
+            code += text
+            data += max(0, row.sizes.data - (sum(isData, keptOnly: false) - sum(isData)) - relro)
+            bss += row.sizes.bss - (sum(isBss, keptOnly: false) - sum(isBss))
+            other += max(0, row.sizes.text - sum({ $0.hasPrefix(".text") || $0.hasPrefix(".rodata") }, keptOnly: false))
+            if object.file == "\(name).o" { modelConstants += rodata + relro } else { runtimeConstants += rodata + relro }
+            functions += symbols[k].filter { "TtWw".contains($0.type) && !removed[k].contains(".text." + $0.name) }
+                .map { SymbolSize(name: $0.name, bytes: $0.bytes) }
+            if object.file == "\(name).o" { modelSymbols = symbols[k] }
+        }
+        functions.sort { ($0.name, $0.bytes) < ($1.name, $1.bytes) }
+        unlinked.sort { ($0.name, $0.bytes) < ($1.name, $1.bytes) }
+
+        // The arena and the per-layer constants of <name>.o.
+        let arena = modelSymbols.first { $0.name == "\(name)_arena" && "bB".contains($0.type) }?.bytes ?? 0
+        let modelText = try String(contentsOf: source.appendingPathComponent(modelFile), encoding: .utf8)
+        let owner = ToolOutput.layerSymbols(modelSource: modelText, runFunction: "\(name)_run")
+        var layers = [[SymbolSize]](repeating: [], count: max(layerCount, 0))
+        var unowned: [SymbolSize] = []
+        let modelRemoved = objects.firstIndex { $0.file == "\(name).o" }.map { removed[$0] } ?? []
+        for s in modelSymbols where "rRdD".contains(s.type) && !modelRemoved.contains(".rodata." + s.name) {
+            let entry = SymbolSize(name: s.name, bytes: s.bytes)
+            if let i = owner[s.name], i >= 0, i < layers.count { layers[i].append(entry) } else { unowned.append(entry) }
+        }
+        for i in layers.indices { layers[i].sort { $0.name < $1.name } }
+        unowned.sort { $0.name < $1.name }
 
         let analysis = StackAnalysis(objects: objects.map { ($0.su, $0.ci) }, library: disassembly)
         let stack = analysis.deepest(from: "\(name)_run")
@@ -214,7 +231,7 @@ public enum SizeProbe {
                                  codeBytes: code, functions: functions, modelConstantBytes: modelConstants,
                                  runtimeConstantBytes: runtimeConstants, dataBytes: data, arenaBytes: arena,
                                  otherBssBytes: max(0, bss - arena), otherBytes: other, layerSymbols: layers,
-                                 otherModelSymbols: unowned, stack: stack, link: link)
+                                 otherModelSymbols: unowned, stack: stack, link: link, unlinked: unlinked)
     }
 
     // MARK: Processes

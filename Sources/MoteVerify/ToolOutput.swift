@@ -28,6 +28,21 @@ public enum ToolOutput {
         return rows
     }
 
+    /// GNU ld's `--print-gc-sections` lines ("ld: removing unused section '.text.f' in file 'x.o'"): the sections
+    /// left out, by file as the link was given it.
+    public static func removedSections(_ text: String) -> [String: Set<String>] {
+        var removed: [String: Set<String>] = [:]
+        for line in lines(text) {
+            guard let start = line.range(of: "removing unused section '"),
+                  let middle = line.range(of: "' in file '", range: start.upperBound..<line.endIndex),
+                  line.hasSuffix("'") else { continue }
+            let section = String(line[start.upperBound..<middle.lowerBound])
+            let file = String(line[middle.upperBound..<line.index(before: line.endIndex)])
+            removed[file, default: []].insert(section)
+        }
+        return removed
+    }
+
     // MARK: nm
 
     public struct Symbol: Sendable, Equatable {

@@ -49,6 +49,15 @@ final class DifferentialTests: XCTestCase {
         try check(TestModels.twoInputs(), name: "two", flags: CHarness.strictFlags + CHarness.sanitizerFlags)
     }
 
+    /// Every path of mote_conv, two of them called directly by the emitted C.
+    func testConvPathsO2() throws {
+        try check(TestModels.convPaths(), name: "paths", flags: CHarness.strictFlags + ["-O2"])
+    }
+
+    func testConvPathsSanitized() throws {
+        try check(TestModels.convPaths(), name: "paths", flags: CHarness.strictFlags + CHarness.sanitizerFlags)
+    }
+
     /// Every weight storage format (int8/int4 × dense/sparse) in one model, conv scratch in the arena.
     func testWeightStorageO2() throws {
         try check(TestModels.storage(), name: "storage", flags: CHarness.strictFlags + ["-O2"])

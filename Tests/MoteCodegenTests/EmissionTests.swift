@@ -104,6 +104,22 @@ final class EmissionTests: XCTestCase {
         }
     }
 
+    /// An int8 layer on mote_conv's im2col or padded depthwise path calls that path itself (mote_kernels.h:
+    /// paired rows take im2col; a depthwise 3×3 given scratch the padded path), so a model without other conv
+    /// layers links none of mote_conv's other loops; the rest call mote_conv. int4 layers call their own kernel.
+    func testConvLayersCallTheirPath() throws {
+        let files = try Codegen.emit(TestModels.convPaths(), options: CodegenOptions(name: "paths", toolVersion: "1", modelHash: "p"))
+        let c = try XCTUnwrap(files.first { $0.path == "paths.c" }?.contents)
+        let calls = c.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix("mote_conv") }
+        XCTAssertEqual(calls.map { String($0.prefix { $0 != "(" }) },
+                       ["mote_conv_im2col", "mote_conv_depthwise3x3_padded", "mote_conv", "mote_conv", "mote_conv"])
+        XCTAssertTrue(calls[0].hasPrefix("mote_conv_im2col(&paths_im2col_params, NULL, arena + "), calls[0])
+        XCTAssertTrue(calls[1].hasPrefix("mote_conv_depthwise3x3_padded(&paths_depthwise_params, NULL, arena + "), calls[1])
+        let int4 = try Codegen.emit(TestModels.storage(), options: CodegenOptions(name: "storage", toolVersion: "1", modelHash: "s"))
+        let c4 = try XCTUnwrap(int4.first { $0.path == "storage.c" }?.contents)
+        XCTAssertTrue(c4.contains("    mote_conv_int4(&storage_conv_int4_params, arena + "), c4)
+    }
+
     /// Two models in one program: the --name prefix keeps every symbol and macro apart.
     func testTwoModelsLinkTogether() throws {
         let a = try Codegen.emit(TestModels.chain(), options: CodegenOptions(name: "first", toolVersion: "1", modelHash: "a"))

@@ -192,6 +192,36 @@ enum TestModels {
         }
     }
 
+    /// One int8 conv layer per path of mote_conv's dispatch, on [1, 4, 5, 5]: 3×3 groups 1 (im2col), depthwise 3×3
+    /// (padded depthwise), 1×1 over 4 channels (pointwise, under 16 channels), 3×3 groups 2 (direct) and a 1×1 at
+    /// stride 2 (strided pointwise, to [1, 4, 3, 3]).
+    static func convPaths(seed: UInt64 = 9) -> QModel {
+        var rng = SeededGenerator(seed: seed)
+        let tensors: [QTensor] = (0..<6).map { (k: Int) -> QTensor in
+            let shape: [Int] = k == 5 ? [1, 4, 3, 3] : [1, 4, 5, 5]
+            let scale: Double = 0.05 + 0.01 * Double(k)
+            return QTensor(name: "t\(k)", shape: shape, quant: QuantParams(scale: scale, zeroPoint: Int32(7 * k - 20)))
+        }
+        func conv(_ k: Int, kernel: Int, stride: Int = 1, groups: Int) -> QConv {
+            let out = k == 4 ? 3 : 5
+            return QConv(input: k, output: k + 1, batch: 1, inChannels: 4, inHeight: 5, inWidth: 5, outChannels: 4,
+                         outHeight: out, outWidth: out, kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride,
+                         strideWidth: stride, dilationHeight: 1, dilationWidth: 1, padTop: kernel / 2, padLeft: kernel / 2,
+                         groups: groups, weights: int8s(4 * (4 / groups) * kernel * kernel, &rng),
+                         bias: int32s(4, &rng, range: -500...500),
+                         requant: [QMultiplier](repeating: multiplier(tensors[k].quant.scale * 0.02 / tensors[k + 1].quant.scale), count: 4),
+                         inputOffset: -tensors[k].quant.zeroPoint, outputZeroPoint: tensors[k + 1].quant.zeroPoint,
+                         clampMin: -128, clampMax: 127)
+        }
+        return QModel(name: "paths", tensors: tensors, layers: [
+            QLayer(name: "im2col", sourceOps: ["Conv"], op: .conv(conv(0, kernel: 3, groups: 1))),
+            QLayer(name: "depthwise", sourceOps: ["Conv"], op: .conv(conv(1, kernel: 3, groups: 4))),
+            QLayer(name: "pointwise", sourceOps: ["Conv"], op: .conv(conv(2, kernel: 1, groups: 1))),
+            QLayer(name: "grouped", sourceOps: ["Conv"], op: .conv(conv(3, kernel: 3, groups: 2))),
+            QLayer(name: "strided", sourceOps: ["Conv"], op: .conv(conv(4, kernel: 1, stride: 2, groups: 1))),
+        ], inputs: [0], outputs: [5])
+    }
+
     /// One layer per weight storage format: conv int4 dense (3×3, pad 1) → conv int8 sparse (pointwise, a pruned
     /// channel) → conv int4 sparse (grouped, dilated) → reshape → dense int8 sparse → dense int4 dense with an odd
     /// weight count (11 × 5).

@@ -41,7 +41,8 @@ final class SizeProbeTests: XCTestCase {
             flash += b.text + b.data
         }
         XCTAssertEqual(t.objects.count, objects.count)
-        XCTAssertEqual(t.flashBytes, flash + (t.link?.libraryBytes ?? 0))
+        XCTAssertEqual(t.flashBytes, flash - t.unlinkedBytes + (t.link?.libraryBytes ?? 0))
+        XCTAssertEqual(t.unlinked.isEmpty, t.link == nil, "only a linked target leaves sections out")
 
         // nm: the model's read-only symbols (and, under PIC, its relocated constant structs) are exactly the
         // symbols attributed to layers plus the unattributed ones.
@@ -93,7 +94,7 @@ final class SizeProbeTests: XCTestCase {
         XCTAssertEqual(chain.reduce(0) { $0 + $1.bytes }, t.stack.bytes)
         for frame in chain where frame.source == "su" { XCTAssertEqual(frame.bytes, su[frame.function], frame.function) }
         let run = try XCTUnwrap(su["\(cName)_run"])
-        for kernel in ["mote_conv", "mote_pool", "mote_dense", "mote_softmax"] {
+        for kernel in ["mote_conv_im2col", "mote_pool", "mote_dense", "mote_softmax"] {
             let frame = try XCTUnwrap(su[kernel], kernel)
             XCTAssertGreaterThanOrEqual(t.stack.bytes, run + frame, kernel)
         }
@@ -105,8 +106,10 @@ final class SizeProbeTests: XCTestCase {
         for object in objects {
             code += Independent.nm(try Independent.run(tc.nm, ["-S", object])).filter { ["T", "t"].contains($0.type) }.reduce(0) { $0 + $1.size }
         }
-        XCTAssertEqual(t.functions.reduce(0) { $0 + $1.bytes }, code)
-        XCTAssertGreaterThanOrEqual(t.codeBytes, code)
+        // Less the functions the link left out (each its own section under -ffunction-sections).
+        let unlinkedCode = t.unlinked.filter { $0.name.contains(": .text.") }.reduce(0) { $0 + $1.bytes }
+        XCTAssertEqual(t.functions.reduce(0) { $0 + $1.bytes }, code - unlinkedCode)
+        XCTAssertGreaterThanOrEqual(t.codeBytes, code - unlinkedCode)
     }
 
     func testHostFiguresMatchSizeAndNm() throws {
@@ -130,23 +133,37 @@ final class SizeProbeTests: XCTestCase {
         let report = SizeReport(model: model, plan: MemoryPlanner.plan(model), measurement: m, name: cName)
         XCTAssertEqual(report.measuredOn, "cortex-m4")
 
-        let dir = try Independent.tempDirectory()
+        let dir = try compileIndependently(files, .cortexM4)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Independent.write(files, to: dir)
         let main = "#include <stdint.h>\n#include \"net.h\"\nstatic int8_t x[NET_INPUT_SIZE];\nstatic int8_t y[NET_OUTPUT_SIZE];\nint main(void) { return net_run(x, y); }\n"
         let stub = "#include <stdint.h>\n#include \"net.h\"\nint net_run(const int8_t *x, int8_t *y) { (void)x; (void)y; return 0; }\n"
         try Data(main.utf8).write(to: dir.appendingPathComponent("main.c"))
         try Data(stub.utf8).write(to: dir.appendingPathComponent("stub.c"))
         let flags = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=soft", "-std=c99", "-Os", "-ffunction-sections", "-fdata-sections",
                      "--specs=nosys.specs", "-Wl,--gc-sections", "-I", dir.path]
-        let sources = files.filter { $0.path.hasSuffix(".c") }.map { dir.appendingPathComponent($0.path).path }
-        _ = try Independent.run("arm-none-eabi-gcc", flags + [dir.appendingPathComponent("main.c").path] + sources + ["-o", dir.appendingPathComponent("a.elf").path])
+        let objects = files.filter { $0.path.hasSuffix(".c") }.map { dir.appendingPathComponent(String($0.path.dropLast(2)) + ".o").path }
+        let linkLog = try Independent.run("arm-none-eabi-gcc", flags + ["-Wl,--print-gc-sections", dir.appendingPathComponent("main.c").path]
+                                          + objects + ["-o", dir.appendingPathComponent("a.elf").path])
         _ = try Independent.run("arm-none-eabi-gcc", flags + [dir.appendingPathComponent("main.c").path, dir.appendingPathComponent("stub.c").path, "-o", dir.appendingPathComponent("b.elf").path])
         let a = try XCTUnwrap(Independent.berkeley(try Independent.run("arm-none-eabi-size", [dir.appendingPathComponent("a.elf").path])))
         let b = try XCTUnwrap(Independent.berkeley(try Independent.run("arm-none-eabi-size", [dir.appendingPathComponent("b.elf").path])))
         let linkedFlash = (a.text + a.data) - (b.text + b.data)
         XCTAssertLessThanOrEqual(abs(report.flashBytes - linkedFlash) * 10, linkedFlash,
                                  "report \(report.flashBytes) B vs linked \(linkedFlash) B")
+        // What the report leaves out is what this link dropped of the model's flash sections, read from ld here.
+        var dropped: Set<String> = []
+        for line in linkLog.split(separator: "\n") where line.contains("removing unused section") {
+            let quoted = line.split(separator: "'", omittingEmptySubsequences: false)
+            guard quoted.count >= 4, quoted[3].hasPrefix(dir.path + "/") else { continue }
+            let section = String(quoted[1])
+            if [".text", ".rodata", ".data"].contains(where: { section.hasPrefix($0) }) {
+                dropped.insert("\(URL(fileURLWithPath: String(quoted[3])).lastPathComponent): \(section)")
+            }
+        }
+        let unlinked = try XCTUnwrap(m.target("cortex-m4")).unlinked
+        XCTAssertEqual(Set(unlinked.map(\.name)), dropped)
+        // The im2col layer calls its path directly, so mote_conv's dispatcher and other loops are not linked.
+        XCTAssertTrue(dropped.contains("mote_conv.o: .text.mote_conv_direct"), "\(dropped)")
         XCTAssertEqual(a.bss - b.bss, report.arenaBytes, "the image's RAM growth is the arena")
         let arm = try XCTUnwrap(m.target("cortex-m4"))
         XCTAssertEqual(arm.link?.model.text, a.text - b.text)

@@ -27,6 +27,20 @@ final class ToolOutputTests: XCTestCase {
         XCTAssertEqual(sections.map(\.bytes), [0, 224, 2560, 16492])
     }
 
+    func testRemovedSections() {
+        let ld = """
+        /usr/lib/gcc/arm-none-eabi/12.2.1/../../../arm-none-eabi/bin/ld: removing unused section '.text.mote_conv_direct' in file '/tmp/my dir/mote_conv.o'
+        /usr/bin/ld: removing unused section '.rodata.model_table' in file 'model.o'
+        /usr/bin/ld: removing unused section '.text' in file '/usr/lib/crt0.o'
+        /usr/bin/ld: removing unused section '.text.mote_pool' in file '/tmp/my dir/mote_conv.o'
+        /usr/bin/ld: warning: something else entirely
+        """
+        let removed = ToolOutput.removedSections(ld)
+        XCTAssertEqual(removed, ["/tmp/my dir/mote_conv.o": [".text.mote_conv_direct", ".text.mote_pool"],
+                                 "model.o": [".rodata.model_table"], "/usr/lib/crt0.o": [".text"]])
+        XCTAssertEqual(ToolOutput.removedSections("ld: removing unused section '.text.f' in file"), [:], "cut short")
+    }
+
     func testNmWithAndWithoutSizes() {
         let nm = """
         00000000 00000010 r model_softmax_params
