@@ -164,6 +164,9 @@ final class SizeProbeTests: XCTestCase {
         XCTAssertEqual(Set(unlinked.map(\.name)), dropped)
         // The im2col layer calls its path directly, so mote_conv's dispatcher and other loops are not linked.
         XCTAssertTrue(dropped.contains("mote_conv.o: .text.mote_conv_direct"), "\(dropped)")
+        // A saved report keeps the list (`mote report DIR` reads it back), and report.md names it.
+        XCTAssertEqual(try SizeReport.decode(json: Data(try report.json().utf8)), report)
+        XCTAssertTrue(report.markdown().contains("`mote_conv.o: .text.mote_conv_direct` "), report.markdown())
         XCTAssertEqual(a.bss - b.bss, report.arenaBytes, "the image's RAM growth is the arena")
         let arm = try XCTUnwrap(m.target("cortex-m4"))
         XCTAssertEqual(arm.link?.model.text, a.text - b.text)
