@@ -186,22 +186,22 @@ public enum SizeProbe {
         var modelSymbols: [ToolOutput.Symbol] = []
         for (k, (object, row)) in zip(objects, berkeley).enumerated() {
             objectSizes.append(ObjectSize(file: object.file, sizes: row.sizes))
-            func sum(_ test: (String) -> Bool, keptOnly: Bool = true) -> Int {
-                sections[k].filter { test($0.name) && !(keptOnly && removed[k].contains($0.name)) }.reduce(0) { $0 + $1.bytes }
+            let kept = sections[k].filter { !removed[k].contains($0.name) }
+            let left = sections[k].filter { removed[k].contains($0.name) }
+            func sum(_ list: [(name: String, bytes: Int)], _ prefixes: String...) -> Int {
+                list.filter { s in prefixes.contains { s.name.hasPrefix($0) } }.reduce(0) { $0 + $1.bytes }
             }
-            let flash: (String) -> Bool = { $0.hasPrefix(".text") || $0.hasPrefix(".rodata") || $0.hasPrefix(".data") }
-            unlinked += sections[k].filter { removed[k].contains($0.name) && flash($0.name) }
+            unlinked += left.filter { s in [".text", ".rodata", ".data"].contains { s.name.hasPrefix($0) } }
                 .map { SymbolSize(name: "\(object.file): \($0.name)", bytes: $0.bytes) }
-            let text = sum { $0.hasPrefix(".text") }
-            let rodata = sum { $0.hasPrefix(".rodata") }
+            let text = sum(kept, ".text")
+            let rodata = sum(kept, ".rodata")
             // Constant structs holding pointers land in .data.rel.ro under PIC (the host default): read-only
             // after relocation, so they count as constants although `size` lists them as data.
-            let relro = sum { $0.hasPrefix(".data.rel.ro") }
-            let isData: (String) -> Bool = { $0.hasPrefix(".data") }, isBss: (String) -> Bool = { $0.hasPrefix(".bss") }
+            let relro = sum(kept, ".data.rel.ro")
             code += text
-            data += max(0, row.sizes.data - (sum(isData, keptOnly: false) - sum(isData)) - relro)
-            bss += row.sizes.bss - (sum(isBss, keptOnly: false) - sum(isBss))
-            other += max(0, row.sizes.text - sum({ $0.hasPrefix(".text") || $0.hasPrefix(".rodata") }, keptOnly: false))
+            data += max(0, row.sizes.data - sum(left, ".data") - relro)
+            bss += row.sizes.bss - sum(left, ".bss")
+            other += max(0, row.sizes.text - sum(sections[k], ".text", ".rodata"))
             if object.file == "\(name).o" { modelConstants += rodata + relro } else { runtimeConstants += rodata + relro }
             functions += symbols[k].filter { "TtWw".contains($0.type) && !removed[k].contains(".text." + $0.name) }
                 .map { SymbolSize(name: $0.name, bytes: $0.bytes) }
