@@ -178,12 +178,13 @@ struct LayerEmitter {
 
         case .softmax(let p):
             kernel = "mote_softmax.c"
-            constants = 4 * 256
-            details.append("exp table 1024 bytes; output scale 1/256, zero point -128")
-            body += array("uint32_t", symbol("exp"), p.expTable.map { "\($0)u" })
+            let stored = p.storedExpCount
+            constants = 4 * stored
+            details.append("exp table \(Self.grouped(4 * stored)) bytes (\(stored) of 256 entries: the rest are 0); output scale 1/256, zero point -128")
+            body += array("uint32_t", symbol("exp"), p.expTable.prefix(stored).map { "\($0)u" })
             body += params("mote_softmax_params", [
                 ("outer", try i32(p.outer)), ("axis", try i32(p.axis)), ("inner", try i32(p.inner)),
-                ("exp_table", symbol("exp")),
+                ("exp_table", symbol("exp")), ("exp_count", try i32(stored)),
             ])
             line("mote_softmax(&\(symbol("params")), \(at(p.input)), \(at(p.output)));")
 

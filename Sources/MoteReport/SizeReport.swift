@@ -323,7 +323,7 @@ extension SizeReport {
         case .conv(let p): return Constants(weights: p.weightStorage.bytes, bias: 4 * p.bias.count, requant: 8 * p.requant.count)
         case .dense(let p): return Constants(weights: p.weightStorage.bytes, bias: 4 * p.bias.count, requant: 8 * p.requant.count)
         case .table(let p): return Constants(table: p.table.count)
-        case .softmax(let p): return Constants(table: 4 * p.expTable.count)
+        case .softmax(let p): return Constants(table: 4 * p.storedExpCount)
         case .add, .mul, .pool, .mean, .concat, .pad, .transpose, .reshape: return Constants()
         }
     }

@@ -25,6 +25,12 @@
 #include "mote_kernels.h"
 #include "mote_fixedpoint.h"
 
+/* exp_table[d], 0 past the entries stored (the table's tail of zeros is not in flash). */
+static uint32_t mote_softmax_exp(const mote_softmax_params *p, int32_t d)
+{
+    return d < p->exp_count ? p->exp_table[d] : 0u;
+}
+
 /* For each (outer, inner) column: m = max over the axis; e = exp_table[m - x] (about exp(-s*(m-x)) * 2^16,
  * so the max gets 65536); sum = sum of e; out = clamp((e * 256 + sum / 2) / sum - 128, -128, 127), i.e.
  * e/sum in units of 1/256, rounded half up.
@@ -48,11 +54,11 @@ void mote_softmax(const mote_softmax_params *p, const int8_t *input, int8_t *out
                 }
             }
             for (a = 0; a < p->axis; ++a) {
-                sum += p->exp_table[max - input[base + a * p->inner]];
+                sum += mote_softmax_exp(p, max - input[base + a * p->inner]);
             }
             half = sum / 2u;
             for (a = 0; a < p->axis; ++a) {
-                const uint32_t e = p->exp_table[max - input[base + a * p->inner]];
+                const uint32_t e = mote_softmax_exp(p, max - input[base + a * p->inner]);
                 const int32_t q = (int32_t)((e * 256u + half) / sum) - 128; /* <= 256 - 128 */
                 output[base + a * p->inner] = mote_clamp_i8(q, -128, 127);
             }

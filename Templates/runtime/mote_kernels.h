@@ -292,7 +292,8 @@ void mote_table(const int8_t table[256], int32_t count, const int8_t *input, int
 /* Softmax along the middle axis of [outer][axis][inner]; output scale 1/256, zero point -128. */
 typedef struct {
     int32_t outer, axis, inner;
-    const uint32_t *exp_table;  /* [256] */
+    const uint32_t *exp_table;  /* [exp_count]: the table up to its last non-zero entry */
+    int32_t exp_count;          /* 1..256; every d >= exp_count reads as 0 */
 } mote_softmax_params;
 void mote_softmax(const mote_softmax_params *p, const int8_t *input, int8_t *output);
 

@@ -98,8 +98,8 @@ struct KernelCase {
             w.int8s(inputs[0])
         case .softmax(let p):
             w.word("softmax")
-            w.ints([p.outer, p.axis, p.inner])
-            w.tokens(p.expTable.map { String($0) })
+            w.ints([p.outer, p.axis, p.inner, p.storedExpCount])
+            w.tokens(p.expTable.prefix(p.storedExpCount).map { String($0) })
             w.int8s(inputs[0])
         case .concat(let p):
             w.word("concat")

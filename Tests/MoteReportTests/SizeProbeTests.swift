@@ -70,7 +70,7 @@ final class SizeProbeTests: XCTestCase {
                 XCTAssertTrue(sizes.contains(p.weights.count), "\(i): \(sizes)")
                 XCTAssertEqual(sizes.filter { $0 == 4 * p.outFeatures }.count, p.outFeatures * 4 == p.weights.count ? 4 : 3)
             case .softmax(let p):
-                XCTAssertTrue(sizes.contains(4 * p.expTable.count))
+                XCTAssertTrue(sizes.contains(4 * p.storedExpCount), "\(sizes)")
             case .reshape:
                 XCTAssertEqual(sizes, [])
             default:

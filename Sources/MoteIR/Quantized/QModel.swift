@@ -398,6 +398,11 @@ public struct QSoftmax: Sendable, Equatable, Codable {
         self.input = input; self.output = output; self.outer = outer; self.axis = axis; self.inner = inner
         self.expTable = expTable
     }
+
+    /// The entries the emitted C stores: up to the last non-zero one (validation keeps expTable[0] ≥ 1). Every
+    /// entry past it is 0, and the C kernel reads any d ≥ this count as 0 (`mote_softmax_params.exp_count`):
+    /// input scales above about 0.05 leave most of the 256 entries out.
+    public var storedExpCount: Int { (expTable.lastIndex { $0 != 0 } ?? 0) + 1 }
 }
 
 /// Concatenation along the middle axis of [outer, Σ sizes, inner]-shaped data. An input whose quantization
