@@ -184,6 +184,7 @@ public enum SizeProbe {
         var functions: [SymbolSize] = []
         var unlinked: [SymbolSize] = []
         var modelSymbols: [ToolOutput.Symbol] = []
+        var modelRemoved: Set<String> = []
         for (k, (object, row)) in zip(objects, berkeley).enumerated() {
             objectSizes.append(ObjectSize(file: object.file, sizes: row.sizes))
             let kept = sections[k].filter { !removed[k].contains($0.name) }
@@ -205,7 +206,7 @@ public enum SizeProbe {
             if object.file == "\(name).o" { modelConstants += rodata + relro } else { runtimeConstants += rodata + relro }
             functions += symbols[k].filter { "TtWw".contains($0.type) && !removed[k].contains(".text." + $0.name) }
                 .map { SymbolSize(name: $0.name, bytes: $0.bytes) }
-            if object.file == "\(name).o" { modelSymbols = symbols[k] }
+            if object.file == "\(name).o" { (modelSymbols, modelRemoved) = (symbols[k], removed[k]) }
         }
         functions.sort { ($0.name, $0.bytes) < ($1.name, $1.bytes) }
         unlinked.sort { ($0.name, $0.bytes) < ($1.name, $1.bytes) }
@@ -216,7 +217,6 @@ public enum SizeProbe {
         let owner = ToolOutput.layerSymbols(modelSource: modelText, runFunction: "\(name)_run")
         var layers = [[SymbolSize]](repeating: [], count: max(layerCount, 0))
         var unowned: [SymbolSize] = []
-        let modelRemoved = objects.firstIndex { $0.file == "\(name).o" }.map { removed[$0] } ?? []
         for s in modelSymbols where "rRdD".contains(s.type) && !modelRemoved.contains(".rodata." + s.name) {
             let entry = SymbolSize(name: s.name, bytes: s.bytes)
             if let i = owner[s.name], i >= 0, i < layers.count { layers[i].append(entry) } else { unowned.append(entry) }
